@@ -1,0 +1,35 @@
+# The two commands of the Quick start are `make up` and `make test`.
+# Everything here goes through tools/: bootstrap (engine, plugin, venv, Kafka jars),
+# broker.py (the local Kafka broker) and the tools/pulumi wrapper (project environment).
+
+PY      := .venv/bin/python
+PULUMI  := tools/pulumi
+STACK   ?= dev
+
+.PHONY: up preview down test bootstrap broker livecheck
+
+## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live
+up: bootstrap broker
+	$(PULUMI) stack select --create $(STACK)
+	$(PULUMI) up --stack $(STACK) --yes
+	$(PULUMI) stack output --stack $(STACK)
+	$(PY) tools/livecheck.py --stack $(STACK)
+
+## preview: what `pulumi up` would change on the dev stack (broker started if needed)
+preview: bootstrap broker
+	$(PULUMI) stack select --create $(STACK)
+	$(PULUMI) preview --stack $(STACK) --diff
+
+## down: stop the local broker (its data stays in .local/broker)
+down:
+	@if [ -x $(PY) ]; then $(PY) tools/broker.py stop; else echo "nothing to stop"; fi
+
+## test: the whole suite; it bootstraps, and starts and stops its own brokers
+test: bootstrap
+	$(PY) -m pytest
+
+bootstrap:
+	@python3 tools/bootstrap.py
+
+broker: bootstrap
+	$(PY) tools/broker.py start --mode plain

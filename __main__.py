@@ -1,0 +1,54 @@
+"""EvidentSource's Kafka prerequisites: wiring only; everything else is in components/.
+
+Order, as a reader meets it: validated settings -> topics -> who may do what (access
+model) -> its enforcer (Kafka ACLs or MSK IAM) -> network ingress -> outputs.
+"""
+
+import pulumi
+
+from components import access_model, outputs, stack_config
+from components.connection import aws_provider, kafka_provider
+from components.kafka_acls import KafkaAcls, KafkaAclsArgs
+from components.msk_iam import MskIamArgs, MskIamPolicies
+from components.network import MskIngress, MskIngressArgs
+from components.ports import msk_listener
+from components.scram_users import ScramUsers, ScramUsersArgs
+from components.topics import EvidentSourceTopics, TopicsArgs
+
+config = stack_config.load()  # validated before any resource is declared
+model = access_model.build(config)
+
+# Providers only where something uses them: the dev stack declares no aws provider at all.
+kafka_prov = kafka_provider("kafka", config) if config.needs_kafka_provider else None
+aws_prov = aws_provider("aws", config.msk) if config.needs_aws else None
+
+topics = EvidentSourceTopics("evidentsource", TopicsArgs(
+    config.topics, aws_prov if config.topics.backend == "msk" else kafka_prov,
+    config.msk.cluster_arn if config.msk else None))
+
+if config.access.create_scram_users:
+    users = {p.removeprefix("User:") for p in model.principals()}
+    ScramUsers("scram-users", ScramUsersArgs(
+        {u: s for u, s in config.principal_passwords.items() if u in users}, config.cluster.sasl_mechanism, kafka_prov))
+
+policy_arns = None
+if model.enforcer == "kafka-acls" and model.principals():
+    KafkaAcls("acls", KafkaAclsArgs(model, kafka_prov))
+elif model.enforcer == "msk-iam":
+    policy_arns = MskIamPolicies("msk-iam", MskIamArgs(model, config.msk.arn, config.iam, aws_prov)).policy_arns
+
+if config.network is not None:
+    MskIngress("msk-ingress", MskIngressArgs(
+        config.network.msk_security_group_id, config.network.sources(),
+        msk_listener(config.cluster.security_protocol, config.cluster.sasl_mechanism), aws_prov))
+
+pulumi.export(outputs.TOPIC_NAMES, topics.names)
+pulumi.export(outputs.TOPIC_PARTITIONS, topics.partitions)
+pulumi.export(outputs.KAFKA_BROKERS, ",".join(config.cluster.bootstrap_servers))
+pulumi.export(outputs.CLOUDFORMATION_PARAMETERS, outputs.cloudformation_parameters(config))
+if (jaas_config := outputs.server_sasl_jaas_config(config, model)) is not None:
+    pulumi.export(outputs.CLOUDFORMATION_SASL_JAAS_CONFIG, jaas_config)
+pulumi.export(outputs.CLIENT_PROPERTIES, {r.role.key: outputs.client_properties(config, r) for r in model.roles})
+pulumi.export(outputs.ACCESS_ENFORCEMENT, outputs.enforcement(config, model, policy_arns))
+if policy_arns is not None:
+    pulumi.export(outputs.IAM_POLICY_ARNS, policy_arns)

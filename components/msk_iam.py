@@ -1,0 +1,108 @@
+"""Enforcer for AWS_MSK_IAM clusters: the access model as IAM policies, one per role.
+
+On such a cluster Kafka ACLs do not apply to IAM clients; these policies are the access
+control. Compared with the seed's policies:
+- every ARN is derived from the configured cluster ARN (name and uuid), topics are exact
+  ARNs, and groups are limited to the role's group prefix (the seed allowed every group);
+- every producing role gets kafka-cluster:WriteDataIdempotently on the cluster: clients
+  are idempotent by default and InitProducerId fails without it (the seed forgot it);
+- no CreateTopic or DescribeCluster: this program creates the topics, clients never need them.
+
+policy_document() is pure (plain dicts, no Pulumi), so it is tested without an engine.
+Policies are attached to the role's principals (IAM role names or ARNs) where given;
+either way their ARNs are outputs, e.g. for EvidentSource's CloudFormation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.access_model import AccessModel, RoleAccess
+from components.arns import MskClusterArn, iam_role_name
+from components.stack_config import IamConfig
+
+VERSION = "2012-10-17"
+TOPIC_ACTIONS = {"consume": ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"),
+                 "produce": ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData")}
+GROUP_ACTIONS = ("kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup")
+TRANSACTIONAL_ID_ACTIONS = ("kafka-cluster:AlterTransactionalId", "kafka-cluster:DescribeTransactionalId")
+
+
+def _statement(sid: str, actions: set[str] | tuple[str, ...], resources: list[str]) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(set(actions)), "Resource": sorted(set(resources))}
+
+
+def policy_document(access: RoleAccess, cluster: MskClusterArn) -> dict:
+    """The IAM policy of one role on one MSK cluster (pure)."""
+    connect = {"kafka-cluster:Connect"} | ({"kafka-cluster:WriteDataIdempotently"} if access.produces else set())
+    statements = [_statement("Connect", connect, [cluster.cluster])]
+    # One statement per distinct action set, so the server's read-write topics stay one block.
+    actions_by_topic: dict[str, set[str]] = {}
+    for grant in access.grants:
+        if grant.resource_type == "topic":
+            actions_by_topic.setdefault(cluster.topic(grant.name), set()).update(TOPIC_ACTIONS[grant.action])
+    by_actions: dict[tuple[str, ...], list[str]] = {}
+    for arn, actions in actions_by_topic.items():
+        by_actions.setdefault(tuple(sorted(actions)), []).append(arn)
+    for actions, arns in sorted(by_actions.items()):
+        reads, writes = "kafka-cluster:ReadData" in actions, "kafka-cluster:WriteData" in actions
+        sid = "ReadWriteTopics" if reads and writes else "ReadTopics" if reads else "WriteTopics"
+        statements.append(_statement(sid, actions, arns))
+    groups = [cluster.group_prefix(g.name) for g in access.grants if g.resource_type == "group"]
+    if groups:
+        statements.append(_statement("ConsumerGroups", GROUP_ACTIONS, groups))
+    transactional = [cluster.transactional_id_prefix(g.name) for g in access.grants if g.resource_type == "transactional-id"]
+    if transactional:
+        statements.append(_statement("TransactionalIds", TRANSACTIONAL_ID_ACTIONS, transactional))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def policy_json(access: RoleAccess, cluster: MskClusterArn) -> str:
+    # Sorted keys: the same model always gives the same text, so previews show no false diffs.
+    return json.dumps(policy_document(access, cluster), sort_keys=True, indent=2)
+
+
+@dataclass(frozen=True)
+class MskIamArgs:
+    model: AccessModel
+    """The access model; its principals are IAM role names or ARNs."""
+    cluster: MskClusterArn
+    """The MSK cluster every statement is scoped to."""
+    settings: IamConfig
+    """Policy name prefix and path."""
+    provider: pulumi.ProviderResource
+    """The stack's explicit aws provider (region and account of the cluster)."""
+
+
+class MskIamPolicies(pulumi.ComponentResource):
+    """One managed policy per role, attached to the role's IAM roles where configured."""
+
+    policy_arns: dict[str, pulumi.Output[str]]
+    documents: dict[str, str]
+
+    def __init__(self, name: str, args: MskIamArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("evidentsource:kafka:MskIamPolicies", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.policy_arns, self.documents = {}, {}
+        for access in args.model.roles:
+            key = access.role.key
+            self.documents[key] = policy_json(access, args.cluster)
+            policy = aws.iam.Policy(
+                f"{name}-{key}",
+                name_prefix=f"{args.settings.policy_name_prefix}{key}-",
+                path=args.settings.policy_path,
+                description=f"{access.role.title}: Kafka access to EvidentSource topics on MSK cluster {args.cluster.name}",
+                policy=self.documents[key],
+                opts=child,
+            )
+            self.policy_arns[key] = policy.arn
+            for principal in access.principals:
+                role_name = iam_role_name(principal)
+                # Keyed by role name, not list position: reordering principals replaces nothing.
+                aws.iam.RolePolicyAttachment(f"{name}-{key}-{role_name}", role=role_name,
+                                             policy_arn=policy.arn, opts=child)
+        self.register_outputs({"policyArns": self.policy_arns})
