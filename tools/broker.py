@@ -32,8 +32,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 KAFKA_DIR = PROJECT / "tools" / "kafka"  # pom.xml, config templates, log4j2 settings
 POM = KAFKA_DIR / "pom.xml"
-_M = "{http://maven.apache.org/POM/4.0.0}"
-KAFKA_VERSION = ET.parse(POM).getroot().findtext(f"{_M}properties/{_M}kafka.version")  # the one pin
+KAFKA_VERSION = ET.parse(POM).getroot().findtext("properties/kafka.version")  # the one pin
 DEFAULT_DIR = PROJECT / ".local" / "broker"
 DEFAULT_PORT = {"plain": 9092, "secure": 9096}
 PROTOCOL = {"plain": "PLAINTEXT", "secure": "SASL_PLAINTEXT"}
@@ -283,7 +282,7 @@ def launch(mode: str, dir: Path, port: int | None, controller_port: int | None,
     data = dir / f"data-{mode}"  # one per mode: a plain cluster has no admin credential
     password = admin_password(dir, data) if mode == "secure" else None
     config = dir / "server.properties"
-    config.write_text(server_properties(mode, data, port, controller_port, password))
+    write_private(config, server_properties(mode, data, port, controller_port, password))
     if not (data / "meta.properties").exists():
         format_storage(dir, config, password)
     log_file = dir / "broker.log"
