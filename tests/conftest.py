@@ -67,6 +67,7 @@ class ThrowawayProject:
 
     def __init__(self, root: Path):
         self.root = root
+        root.mkdir(parents=True)
         for name in self.FILES:
             src = PROJECT / name
             if src.is_dir():

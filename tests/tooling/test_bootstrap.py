@@ -1,0 +1,54 @@
+"""Bootstrap's promises: pins agree everywhere; a missing tool is one clear line, nothing half-made."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import projectenv
+
+PROJECT = projectenv.PROJECT
+
+
+def pinned(requirement: str) -> str:
+    text = (PROJECT / "requirements.txt").read_text()
+    return re.search(rf"^{re.escape(requirement)}==(\S+)", text, re.M).group(1)
+
+
+def test_engine_pins_agree_with_the_python_sdk():
+    engine_mod = (PROJECT / "tools" / "engine" / "go.mod").read_text()
+    assert pinned("pulumi") == projectenv.PULUMI_VERSION
+    assert f"github.com/pulumi/pulumi/pkg/v3 v{projectenv.PULUMI_VERSION}\n" in engine_mod
+    assert f"github.com/pulumi/pulumi/sdk/v3 v{projectenv.PULUMI_VERSION}\n" in engine_mod
+
+
+def test_kafka_plugin_pin_agrees_with_the_python_sdk():
+    assert pinned("pulumi-kafka") == projectenv.KAFKA_PLUGIN_VERSION
+
+
+def test_lock_holds_every_direct_pin():
+    lock = {line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
+            for line in (PROJECT / "requirements.lock").read_text().splitlines()
+            if "==" in line and not line.startswith("#")}
+    for line in (PROJECT / "requirements.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("#")[0].strip().split("==")
+            assert lock.get(name.lower().replace("_", "-")) == version, name
+
+
+def test_missing_go_is_one_clear_line_and_leaves_nothing(tmp_path):
+    """With an empty cache and no Go on PATH, bootstrap names Go and how to get it, and builds nothing."""
+    python_only = tmp_path / "bin"
+    python_only.mkdir()
+    (python_only / "python3").symlink_to(sys.executable)
+    env = {**os.environ, "PATH": str(python_only), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.run([str(python_only / "python3"), str(PROJECT / "tools" / "bootstrap.py")],
+                          env=env, text=True, capture_output=True, cwd=PROJECT)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == "bootstrap: `go` is missing: install Go >= 1.26 (the Pulumi CLI is built from its Go modules)"
+    cache = tmp_path / "cache" / "evidentsource-kafka"
+    assert not list(cache.rglob("pulumi")), "a half-built engine was left in the cache"
