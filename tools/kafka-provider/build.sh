@@ -51,6 +51,8 @@ cleanup() {
     if [ -n "$staged" ]; then rm -f "$staged"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 log() { printf 'build.sh: %s\n' "$*" >&2; }
 

@@ -90,8 +90,8 @@ def schema_from_binary(binary: str) -> tuple[dict, str]:
     from google.protobuf import empty_pb2
     from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-    home = tempfile.mkdtemp(prefix="kafka-check-home.")
-    env = dict(os.environ, PULUMI_HOME=home)
+    home = tempfile.TemporaryDirectory(prefix="kafka-check-home.")
+    env = dict(os.environ, PULUMI_HOME=home.name)
     proc = subprocess.Popen(
         [binary],
         stdout=subprocess.PIPE,
@@ -121,6 +121,7 @@ def schema_from_binary(binary: str) -> tuple[dict, str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        home.cleanup()
 
 
 # ---------------------------------------------------------------- type shapes
