@@ -26,10 +26,8 @@ topics = EvidentSourceTopics("evidentsource", TopicsArgs(
     config.topics, aws_prov if config.topics.backend == "msk" else kafka_prov,
     config.msk.cluster_arn if config.msk else None))
 
-if config.access.create_scram_users:
-    users = {p.removeprefix("User:") for p in model.principals()}
-    ScramUsers("scram-users", ScramUsersArgs(
-        {u: s for u, s in config.principal_passwords.items() if u in users}, config.cluster.sasl_mechanism, kafka_prov))
+if config.access.create_scram_users:  # the config made sure every principal has a password
+    ScramUsers("scram-users", ScramUsersArgs(config.principal_passwords, config.cluster.sasl_mechanism, kafka_prov))
 
 policy_arns = None
 if model.enforcer == "kafka-acls" and model.principals():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from components.catalog import CATALOG, Access
-from components.stack_config import Enforcer, RoleSettings, StackConfig
+from components.config_schema import Enforcer, RoleSettings, StackConfig
 
 ResourceType = Literal["topic", "group", "transactional-id"]
 Action = Literal["consume", "produce"]

@@ -15,12 +15,26 @@ from typing import Any, Callable
 from components import jaas
 from components.arns import IAM_ROLE_ARN, IAM_ROLE_FORM, IAM_ROLE_NAME, iam_role_account
 from components.catalog import CATALOG
+from components.config_schema import (NAMESPACE, PLACEHOLDER, AccessConfig, SaslLogin, Secret, TopicsConfig,
+                                      enforcer_for, topic_name)
 from components.ports import MSK_LISTENERS, describe_msk_listeners, msk_listener
-from components.stack_config import (INVALID, NAMESPACE, AccessConfig, Problems, SaslLogin, Secret,
-                                     TopicsConfig, enforcer_for, topic_name)
 
-ROLE_KEYS = {"server": "server", "dynamodbStreamsLambda": "dynamodb_streams_lambda",
-             "externalConsumers": "external_consumers", "externalProducers": "external_producers"}
+INVALID: Any = object()  # a section that failed its own validation; checks that need it are skipped
+
+
+class Problems:
+    """Collects one line per problem: key, value given, what is allowed."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, key: str, value: Any, message: str) -> None:
+        self.lines.append(f"{NAMESPACE}:{key} = {value!r}: {message}")
+
+    def missing(self, key: str, message: str) -> None:
+        self.lines.append(f"{NAMESPACE}:{key}: missing; {message}")
+
+
 _HINTS = {
     "msk.clusterArn": "the ARN from `aws kafka list-clusters --query 'ClusterInfoList[].ClusterArn'`",
     "cluster.bootstrapServers": "the brokers from `aws kafka get-bootstrap-brokers --cluster-arn <arn>` (or your own)",
@@ -68,7 +82,9 @@ class Draft:
         return {k: Secret(v) for k, v in (self.raw.get("principalPasswords") or {}).items()}
 
     def role_principals(self) -> dict[str, list[str]]:
-        return {k: getattr(self.access, attr).principals for k, attr in ROLE_KEYS.items()}
+        """Role key (as in the YAML) -> its principals."""
+        return {field.alias: getattr(self.access, name).principals
+                for name, field in AccessConfig.model_fields.items() if name != "create_scram_users"}
 
 
 Check = Callable[[Draft, Problems], None]
@@ -105,6 +121,12 @@ def mechanism_fits_protocol(d: Draft, p: Problems) -> None:
               f"needs securityProtocol SASL_SSL or SASL_PLAINTEXT, not {c.security_protocol}")
     if c.sasl_mechanism == "AWS_MSK_IAM" and c.security_protocol != "SASL_SSL":
         p.add("cluster.saslMechanism", c.sasl_mechanism, "AWS_MSK_IAM works only over securityProtocol SASL_SSL")
+
+
+def auth_consistent(c: Any) -> bool:
+    """Whether protocol and mechanism fit; if not, checks built on them stay quiet (one message)."""
+    sasl = c.security_protocol.startswith("SASL_")
+    return sasl == (c.sasl_mechanism is not None) and (c.sasl_mechanism != "AWS_MSK_IAM" or c.security_protocol == "SASL_SSL")
 
 
 @check("cluster")
@@ -150,7 +172,7 @@ def msk_needed(d: Draft, p: Problems) -> None:
 @check("cluster", "msk")
 def msk_listener_exists(d: Draft, p: Problems) -> None:
     c = d.cluster
-    if d.msk is None or msk_listener(c.security_protocol, c.sasl_mechanism):
+    if d.msk is None or not auth_consistent(c) or msk_listener(c.security_protocol, c.sasl_mechanism):
         return
     given = c.security_protocol + (f"+{c.sasl_mechanism}" if c.sasl_mechanism else "")
     p.add("cluster.saslMechanism" if c.sasl_mechanism else "cluster.securityProtocol",
@@ -201,15 +223,19 @@ def min_isr_fits(d: Draft, p: Problems) -> None:
 @check("topics")
 def topic_names_legal_and_distinct(d: Draft, p: Problems) -> None:
     seen: dict[str, str] = {}
+    illegal = []
     for spec in CATALOG:
         name = d.topics.name_of(spec.key)
         try:
             topic_name(name)
         except ValueError as exc:
-            p.add("topics.namePrefix", d.topics.name_prefix, f"makes the topic name {name!r} illegal: {exc}")
+            illegal.append((name, exc))  # only prefixed names can be: explicit ones were checked alone
         if name in seen:
             p.add(f"topics.perTopic.{spec.key}.name", name, f"already the name of {seen[name]}; each topic needs its own")
         seen[name] = spec.key
+    if illegal:
+        p.add("topics.namePrefix", d.topics.name_prefix,
+              f"makes the topic name {illegal[0][0]!r}{' (and more)' if len(illegal) > 1 else ''} illegal: {illegal[0][1]}")
 
 
 # --- access -------------------------------------------------------------------------
@@ -240,10 +266,13 @@ def _principal_problem(principal: str, enforcer: str, cluster_account: str | Non
 @check("cluster", "access")
 def principals_fit_enforcer(d: Draft, p: Problems) -> None:
     enforcer = enforcer_for(d.cluster)
-    account = d.msk.arn.account if d.msk not in (None, INVALID) else None
+    arn = d.msk.arn if d.msk not in (None, INVALID) else None
+    account = arn.account if arn else None
     for role, principals in d.role_principals().items():
         for i, principal in enumerate(principals):
             key = f"access.{role}.principals[{i}]"
+            if PLACEHOLDER in principal:
+                continue  # reported as a placeholder already
             if principal in principals[:i]:
                 p.add(key, principal, "listed twice in this role")
             elif (why := _principal_problem(principal, enforcer, account)) is not None:
@@ -263,6 +292,8 @@ def consumer_groups_apart(d: Draft, p: Problems) -> None:
 
 @check("cluster")
 def login_fits_mechanism(d: Draft, p: Problems) -> None:
+    if not auth_consistent(d.cluster):
+        return
     mechanism, text = d.cluster.sasl_mechanism, d.raw.get("saslJaasConfig")
     password, username = d.raw.get("saslPassword"), d.cluster.sasl_username
     if mechanism in (None, "AWS_MSK_IAM"):
@@ -322,6 +353,10 @@ def principal_passwords(d: Draft, p: Problems) -> None:
         return
     if mechanism not in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
         p.add("access.createScramUsers", True, f"SCRAM users need saslMechanism SCRAM-SHA-256 or SCRAM-SHA-512, not {mechanism}")
+        return
+    if d.msk not in (None, INVALID):
+        p.add("access.createScramUsers", True, "MSK does not take SCRAM users through the Kafka API: it reads them "
+              "from AWS Secrets Manager (aws kafka batch-associate-scram-secret); turn this off")
         return
     for user in users:
         if user not in given:

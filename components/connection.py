@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kafka as kafka
 
-from components.stack_config import MskConfig, StackConfig
+from components.config_schema import MskConfig, StackConfig
 
 # Seed/CloudFormation spelling -> the provider's spelling.
 MECHANISM = {"PLAIN": "plain", "SCRAM-SHA-256": "scram-sha256", "SCRAM-SHA-512": "scram-sha512",
@@ -31,10 +31,15 @@ def kafka_provider_args(config: StackConfig) -> dict:
     if cluster.tls:
         args |= {k: v for k, v in (("ca_cert", cluster.ca_cert), ("client_cert", cluster.client_cert),
                                    ("client_key", cluster.client_key)) if v}
-    if cluster.sasl_mechanism is not None:
-        args["sasl_mechanism"] = MECHANISM[cluster.sasl_mechanism]
+    # Always explicit: left unset, the provider falls back to KAFKA_SASL_MECHANISM/_USERNAME/_PASSWORD
+    # from the environment of whoever runs pulumi, and turns SASL on where the stack says PLAINTEXT.
+    # Without a username and password, "plain" is inert (SASL stays off). The empty password is
+    # a secret like a real one would be: a plain "" against a secret state is a diff on every run.
+    args["sasl_mechanism"] = MECHANISM[cluster.sasl_mechanism] if cluster.sasl_mechanism else "plain"
     if config.login is not None:
         args |= {"sasl_username": config.login.username, "sasl_password": config.login.password.output()}
+    else:
+        args |= {"sasl_username": "", "sasl_password": pulumi.Output.secret("")}
     if cluster.sasl_mechanism == "AWS_MSK_IAM":
         region = cluster.aws_region or (config.msk.arn.region if config.msk else None)
         args |= {k: v for k, v in (("sasl_aws_region", region), ("sasl_aws_role_arn", cluster.aws_role_arn),

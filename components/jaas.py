@@ -34,14 +34,16 @@ class JaasConfig:
 
 def parse(text: str) -> JaasConfig:
     """Parse one login-module entry; ValueError (never quoting a password) if it is not one."""
-    body = text.strip()
-    if not body.endswith(";"):
-        raise ValueError("a JAAS entry ends with ';'")
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";")
+    lexer.whitespace_split = True  # split on blanks and unquoted ';' only, as Kafka does
     try:
-        tokens = shlex.split(body[:-1], posix=True)
+        tokens = list(lexer)
     except ValueError:
         raise ValueError("unbalanced quotes") from None
-    if any(";" in t for t in tokens):
+    if not tokens or tokens[-1] != ";":
+        raise ValueError("a JAAS entry ends with ';'")
+    tokens = tokens[:-1]
+    if ";" in tokens:
         raise ValueError("sasl.jaas.config takes exactly one login module")
     if len(tokens) < 2 or tokens[1] not in _FLAGS:
         raise ValueError(f"expected '<LoginModule class> {'|'.join(_FLAGS)} key=\"value\" ...;'")

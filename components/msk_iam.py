@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from components.access_model import AccessModel, RoleAccess
 from components.arns import MskClusterArn, iam_role_name
-from components.stack_config import IamConfig
+from components.config_schema import IamConfig
 
 VERSION = "2012-10-17"
 TOPIC_ACTIONS = {"consume": ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"),

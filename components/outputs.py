@@ -15,7 +15,7 @@ import pulumi
 
 from components import jaas
 from components.access_model import AccessModel, RoleAccess
-from components.stack_config import StackConfig
+from components.config_schema import StackConfig
 
 TOPIC_NAMES = "topicNames"
 TOPIC_PARTITIONS = "topicPartitions"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kafka as kafka
 
-from components.stack_config import Secret
+from components.config_schema import Secret
 
 
 @dataclass(frozen=True)

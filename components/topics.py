@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_kafka as kafka
 
 from components.catalog import CATALOG, TopicSpec
-from components.stack_config import TopicSettings, TopicsConfig, duration_ms
+from components.config_schema import TopicSettings, TopicsConfig, duration_ms
 
 
 def topic_configs(spec: TopicSpec, topics: TopicsConfig) -> dict[str, str]:

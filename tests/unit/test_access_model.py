@@ -1,0 +1,78 @@
+"""The access model: roles and grants derived from the catalogue's access patterns."""
+
+from __future__ import annotations
+
+from components import access_model, config_schema, stack_config
+from components.access_model import ROLE_BY_KEY, Grant
+from components.catalog import CATALOG, Access
+from configs import IAM, PLAINTEXT, SCRAM, merged
+
+ALL = ("transactionProposals", "databaseEvents", "asyncCommands", "asyncResponses")
+
+
+def test_roles_follow_the_seeds_access_table():
+    assert ROLE_BY_KEY["server"].consumes == ALL and ROLE_BY_KEY["server"].produces == ALL
+    assert ROLE_BY_KEY["dynamodbStreamsLambda"].consumes == ()
+    assert ROLE_BY_KEY["dynamodbStreamsLambda"].produces == ("databaseEvents",)
+    assert ROLE_BY_KEY["externalConsumers"].consumes == ("databaseEvents", "asyncResponses")
+    assert ROLE_BY_KEY["externalConsumers"].produces == ()
+    assert ROLE_BY_KEY["externalProducers"].consumes == ()
+    assert ROLE_BY_KEY["externalProducers"].produces == ("asyncCommands",)
+
+
+def test_external_roles_are_derived_from_the_catalogue_not_listed_by_hand():
+    public_read = tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_READ)
+    public_write = tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_WRITE)
+    assert ROLE_BY_KEY["externalConsumers"].consumes == public_read
+    assert ROLE_BY_KEY["externalProducers"].produces == public_write
+    internal = {t.key for t in CATALOG if t.access is Access.INTERNAL}
+    for key in ("dynamodbStreamsLambda", "externalConsumers", "externalProducers"):
+        role = ROLE_BY_KEY[key]
+        assert not internal & set(role.consumes + role.produces), f"{key} touches an internal topic"
+
+
+def test_grants_use_configured_names_and_add_the_consumers_group():
+    config = stack_config.parse(merged(SCRAM, {"topics": {"namePrefix": "stg-"}}))
+    consumers = access_model.build(config).role("externalConsumers")
+    assert consumers.principals == ("User:consumer-a", "User:consumer-b")
+    assert consumers.grants == (
+        Grant("group", "ext-", "ext-", True, "consume"),
+        Grant("topic", "asyncResponses", "stg-evidentsource-async-responses", False, "consume"),
+        Grant("topic", "databaseEvents", "stg-evidentsource-database-events", False, "consume"),
+    )
+    assert not consumers.produces
+
+
+def test_the_servers_groups_and_transactional_ids_only_when_configured():
+    configured = access_model.build(stack_config.parse(SCRAM)).role("server")
+    kinds = {(g.resource_type, g.name) for g in configured.grants if g.resource_type != "topic"}
+    assert kinds == {("group", "evidentsource-server-"), ("transactional-id", "evidentsource-tx-")}
+    bare = merged(SCRAM, {"access": {"server": {"principals": ["User:evidentsource"]}}})
+    bare["access"]["server"] = {"principals": ["User:evidentsource"]}
+    server = access_model.build(stack_config.parse(bare)).role("server")
+    assert {g.resource_type for g in server.grants} == {"topic"}
+    assert len(server.grants) == 8  # read and write on each of the four topics
+
+
+def test_producers_never_get_groups_and_consumers_never_transactional_ids():
+    model = access_model.build(stack_config.parse(SCRAM))
+    assert {g.resource_type for g in model.role("externalProducers").grants} == {"topic"}
+    assert {g.resource_type for g in model.role("dynamodbStreamsLambda").grants} == {"topic"}
+
+
+def test_principals_map_to_their_roles():
+    raw = merged(SCRAM, {"access": {"externalConsumers": {"principals": ["User:evidentsource", "User:consumer-a"]}}})
+    held = access_model.build(stack_config.parse(raw)).principals()
+    assert held["User:evidentsource"] == ("server", "externalConsumers")
+    assert held["User:consumer-a"] == ("externalConsumers",)
+
+
+def test_the_enforcer_comes_from_the_stack():
+    assert access_model.build(stack_config.parse(SCRAM)).enforcer == "kafka-acls"
+    assert access_model.build(stack_config.parse(IAM)).enforcer == "msk-iam"
+    assert access_model.build(stack_config.parse(PLAINTEXT)).enforcer == "none"
+
+
+def test_the_access_settings_have_one_section_per_role():
+    sections = {f.alias for n, f in config_schema.AccessConfig.model_fields.items() if n != "create_scram_users"}
+    assert sections == set(ROLE_BY_KEY)
