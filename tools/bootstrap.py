@@ -106,7 +106,7 @@ def engine() -> Path | None:
         say(f"engine: v{pe.PULUMI_VERSION} found in {target}")
         return target
     require_tool("go", "install Go >= 1.26 (the Pulumi CLI is built from its Go modules)")
-    say(f"engine: building Pulumi CLI v{pe.PULUMI_VERSION} and the Python language host (Go modules, ~10 min cold)")
+    say(f"engine: building Pulumi CLI v{pe.PULUMI_VERSION} and the Python language host (Go modules; several minutes with an empty Go cache)")
     ldflags = f"-s -w -X {VERSION_LDFLAG}=v{pe.PULUMI_VERSION}"
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -136,7 +136,7 @@ def kafka_plugin() -> None:
     built = pe.kafka_plugin_cache_dir() / "pulumi-resource-kafka"
     if not built.exists():
         require_tool("go", "install Go >= 1.26 (the kafka plugin is built from its Go modules)")
-        say(f"kafka plugin: building v{pe.KAFKA_PLUGIN_VERSION} (Go modules, ~10 min cold)")
+        say(f"kafka plugin: building v{pe.KAFKA_PLUGIN_VERSION} (Go modules; several minutes with an empty Go cache)")
         run(["bash", str(KAFKA_PROVIDER / "build.sh"), str(built.parent), pe.KAFKA_PLUGIN_VERSION],
             "building the kafka plugin")
     run(["pulumi", "plugin", "install", "resource", "kafka", pe.KAFKA_PLUGIN_VERSION, "--file", str(built)],
@@ -154,16 +154,27 @@ def kafka_jars() -> None:
     say("kafka broker jars: ready")
 
 
+def timed(step, *args):
+    """Run one step and say how long it took: the cold/warm figures in the README come from here."""
+    started = time.monotonic()
+    result = step(*args)
+    say(f"  ({step.__name__}: {time.monotonic() - started:.1f}s)")
+    return result
+
+
+def record_engine(bin_dir: Path | None) -> None:
+    pe.LOCAL.mkdir(exist_ok=True)
+    pe.ENGINE_RECORD.write_text(json.dumps({"bin_dir": str(bin_dir) if bin_dir else None}) + "\n")
+
+
 def main() -> None:
     started = time.monotonic()
     if sys.version_info < (3, 11):
         raise Missing("Python >= 3.11", "install Python 3.11 and run bootstrap with it")
-    venv()
-    bin_dir = engine()
-    pe.LOCAL.mkdir(exist_ok=True)
-    pe.ENGINE_RECORD.write_text(json.dumps({"bin_dir": str(bin_dir) if bin_dir else None}) + "\n")
-    kafka_plugin()
-    kafka_jars()
+    timed(venv)
+    record_engine(timed(engine))
+    timed(kafka_plugin)
+    timed(kafka_jars)
     say(f"done in {time.monotonic() - started:.1f}s")
 
 
