@@ -15,10 +15,11 @@ up: bootstrap broker
 	$(PULUMI) stack output --stack $(STACK)
 	$(PY) tools/livecheck.py --stack $(STACK)
 
-## preview: what `pulumi up` would change on the dev stack (broker started if needed)
+## preview: what `pulumi up` would change on the dev stack, then the same report pull requests get
 preview: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
 	$(PULUMI) preview --stack $(STACK) --diff
+	$(PY) tools/preview_report.py --stack $(STACK) --pulumi $(PULUMI)
 
 ## down: stop the local broker (its data stays in .local/broker)
 down:

@@ -154,6 +154,22 @@ def kafka_jars() -> None:
     say("kafka broker jars: ready")
 
 
+# --- actionlint (workflow checks in the test suite) ----------------------------
+
+def actionlint() -> None:
+    target = pe.actionlint_path()
+    if target.exists():
+        say(f"actionlint: {pe.ACTIONLINT_VERSION} found")
+        return
+    require_tool("go", "install Go >= 1.26 (actionlint is built from its Go module)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        run(["go", "install", f"github.com/rhysd/actionlint/cmd/actionlint@{pe.ACTIONLINT_VERSION}"],
+            "building actionlint", env={**os.environ, "GOBIN": tmp, "CGO_ENABLED": "0"})
+        Path(tmp, "actionlint").rename(target)
+    say(f"actionlint: {pe.ACTIONLINT_VERSION} built")
+
+
 def timed(step, *args):
     """Run one step and say how long it took: the cold/warm figures in the README come from here."""
     started = time.monotonic()
@@ -175,6 +191,7 @@ def main() -> None:
     record_engine(timed(engine))
     timed(kafka_plugin)
     timed(kafka_jars)
+    timed(actionlint)
     say(f"done in {time.monotonic() - started:.1f}s")
 
 

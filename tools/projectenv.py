@@ -20,6 +20,7 @@ ENGINE_RECORD = LOCAL / "engine.json"
 # Kept equal to requirements.txt; tests/test_pins.py fails if they drift apart.
 PULUMI_VERSION = "3.259.0"
 KAFKA_PLUGIN_VERSION = "3.13.3"
+ACTIONLINT_VERSION = "v1.7.12"  # checks .github/workflows in the test suite
 
 
 def cache_root() -> Path:
@@ -34,6 +35,10 @@ def engine_cache_dir() -> Path:
 
 def kafka_plugin_cache_dir() -> Path:
     return cache_root() / f"pulumi-resource-kafka-v{KAFKA_PLUGIN_VERSION}"
+
+
+def actionlint_path() -> Path:
+    return cache_root() / f"actionlint-{ACTIONLINT_VERSION}" / "actionlint"
 
 
 def engine_bin_dir() -> Path | None:

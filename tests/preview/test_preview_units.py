@@ -1,0 +1,183 @@
+"""The renderer's rules one at a time, on the smallest preview that shows each."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import preview_access
+from preview_markdown import render
+from preview_parse import SECRET_SIG, UNKNOWN, parse, split_path
+
+STACK = "urn:pulumi:staging::evidentsource-kafka::pulumi:pulumi:Stack::evidentsource-kafka-staging"
+TOPIC = "kafka:index/topic:Topic"
+ACL = "kafka:index/acl:Acl"
+
+
+def urn(kind: str, name: str) -> str:
+    return f"urn:pulumi:staging::evidentsource-kafka::{kind}::{name}"
+
+
+def digest(*steps: dict, diagnostics: list | None = None, summary: dict | None = None) -> str:
+    return json.dumps({"steps": [{"op": "same", "urn": STACK}, *steps], "diagnostics": diagnostics or [],
+                       "changeSummary": summary or {}})
+
+
+def step(op: str, kind: str, name: str, old: dict | None = None, new: dict | None = None, **extra) -> dict:
+    found = {"op": op, "urn": urn(kind, name), **extra}
+    if old is not None:
+        found["oldState"] = {"type": kind, "custom": True, "inputs": old, "outputs": old}
+    if new is not None:
+        found["newState"] = {"type": kind, "custom": True, "inputs": new}
+    return found
+
+
+def acl(principal="User:app", op="Read", kind="Topic", name="orders", pattern="Literal", permission="Allow") -> dict:
+    return {"aclPrincipal": principal, "aclOperation": op, "aclResourceType": kind, "aclResourceName": name,
+            "resourcePatternTypeFilter": pattern, "aclHost": "*", "aclPermissionType": permission}
+
+
+# --- reading ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   ", "not json", '{"something": "else"}', '[1, 2]', '{"sequence": 1}\nnope'])
+def test_anything_but_a_preview_is_refused(text):
+    with pytest.raises(ValueError, match="empty|pulumi preview --json"):
+        parse(text)
+
+
+def test_stream_and_digest_read_the_same():
+    old, new = {"name": "t", "config": {"retention.ms": "1"}}, {"name": "t", "config": {"retention.ms": "2"}}
+    meta = {"op": "update", "urn": urn(TOPIC, "t"), "type": TOPIC, "old": {"type": TOPIC, "inputs": old},
+            "new": {"type": TOPIC, "inputs": new}, "diffs": ["config"],
+            "detailedDiff": {'config["retention.ms"]': {"diffKind": "update", "inputDiff": True}}}
+    stream = "\n".join(json.dumps(e) for e in [
+        {"sequence": 0, "resourcePreEvent": {"metadata": meta}},
+        {"sequence": 1, "summaryEvent": {"resourceChanges": {"update": 1}, "result": "succeeded"}}])
+    flat = digest(step("update", TOPIC, "t", old, new, diffReasons=["config"],
+                       detailedDiff={'config["retention.ms"]': {"kind": "update", "inputDiff": True}}),
+                  summary={"update": 1})
+    assert render(parse(stream)).markdown.split("\n", 1)[1] == render(parse(flat)).markdown.split("\n", 1)[1]
+
+
+def test_property_paths():
+    assert split_path('config["retention.ms"]') == ("config", "retention.ms")
+    assert split_path("a.b[0].c") == ("a", "b", 0, "c")
+    assert split_path('tags["x\\"y"]') == ("tags", 'x"y')
+
+
+# --- secrets --------------------------------------------------------------------------
+
+def test_a_secret_envelope_is_never_shown_even_with_plaintext():
+    envelope = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": '"hunter2-plain"',
+                "ciphertext": "v1:cipher-hunter2"}
+    old = {"username": "app", "password": envelope, "scramMechanism": "SCRAM-SHA-512"}
+    new = {"username": "app", "password": {**envelope, "plaintext": '"hunter3-plain"'}, "scramMechanism": "SCRAM-SHA-512"}
+    kind = "kafka:index/userScramCredential:UserScramCredential"
+    report = render(parse(digest(step("update", kind, "u", old, new, diffReasons=["password"],
+                                      detailedDiff={"password": {"kind": "update"}}))))
+    assert "`password`: [secret] -> [secret]" in report.markdown
+    for leaked in ("hunter", "cipher", "1b4706"):
+        assert leaked not in report.markdown + report.summary
+
+
+def test_a_value_turning_secret_shows_neither_side():
+    report = render(parse(digest(step("update", TOPIC, "t", {"name": "t", "config": {"x": "plain-old"}},
+                                      {"name": "t", "config": {"x": "[secret]"}}, diffReasons=["config"]))))
+    assert "`x`: [secret] -> [secret]" in report.markdown and "plain-old" not in report.markdown
+
+
+# --- data loss ---------------------------------------------------------------------------
+
+def test_a_topic_replace_that_nothing_refuses_raises_the_banner():
+    report = render(parse(digest(step("replace", TOPIC, "t", {"name": "a", "partitions": 6}, {"name": "a", "partitions": 3},
+                                      replaceReasons=["partitions"], diffReasons=["partitions"]))))
+    assert report.data_loss and report.exit_code == 2
+    assert "because `partitions` changed: its messages would be lost" in report.markdown
+    assert "`partitions`: `6` -> `3` (forces replacement)" in report.markdown
+    assert "**not stopped**: nothing refused it" in report.markdown
+    assert report.summary.endswith("DATA LOSS risk: 1 (NOT refused)")
+
+
+def test_an_acl_replace_is_no_data_loss():
+    report = render(parse(digest(step("replace", ACL, "a", acl(name="x"), acl(name="y"),
+                                      replaceReasons=["aclResourceName"]))))
+    assert not report.data_loss and report.exit_code == 0
+
+
+def test_refusals_by_the_program_raise_the_banner_without_a_step():
+    refusal = {"severity": "error", "message": (
+        "error: Refused (2); nothing was changed:\n"
+        "  - databaseEvents: partitions 6 -> 3 asked for 'evidentsource-database-events'. Kafka can only add "
+        "partitions: a decrease is planned as delete + create of the topic, destroying every message in it.\n"
+        "  - asyncCommands: rename 'a' -> 'b' asked. Kafka cannot rename a topic.\n")}
+    report = render(parse(digest(diagnostics=[refusal, {"severity": "error", "message": "error: preview failed\n"}])))
+    assert report.exit_code == 2
+    assert report.summary.endswith("DATA LOSS risk: 2 (refused); preview FAILED")
+    assert "- refused: databaseEvents: partitions 6 -> 3 asked" in report.markdown
+    assert "- refused: asyncCommands: rename 'a' -> 'b' asked." in report.markdown
+    assert "stopped by the program at preview" in report.markdown
+    assert "preview failed\n" not in report.markdown  # the engine's bare line, explained by the refusal
+
+
+def test_a_loss_accepted_by_the_stack_says_so():
+    warning = {"severity": "warning", "message": "warning: databaseEvents: evidentsource-kafka:topics.acceptDataLoss "
+                                                 "lists it, so 'events' is unprotected and may lose its messages\n"}
+    report = render(parse(digest(step("replace", TOPIC, "t", {"name": "events", "partitions": 6},
+                                      {"name": "events", "partitions": 3}, replaceReasons=["partitions"]),
+                                 diagnostics=[warning])))
+    assert ("**not stopped**: accepted on purpose by the stack (databaseEvents: evidentsource-kafka:topics."
+            in report.markdown)
+    assert report.exit_code == 2
+
+
+def test_a_mandatory_policy_on_the_topic_is_where_it_was_stopped():
+    meta = {"op": "delete", "urn": urn(TOPIC, "t"), "type": TOPIC, "old": {"type": TOPIC, "inputs": {"name": "t"}}}
+    events = [{"sequence": 0, "resourcePreEvent": {"metadata": meta}},
+              {"sequence": 1, "policyEvent": {"resourceUrn": urn(TOPIC, "t"), "policyPackName": "kafka-safety",
+                                              "policyName": "no-topic-delete", "enforcementLevel": "mandatory",
+                                              "message": "Topics are never deleted.\nRemove the delete.\n"}},
+              {"sequence": 2, "summaryEvent": {"resourceChanges": {"delete": 1}, "result": "failed"}}]
+    report = render(parse("\n".join(json.dumps(e) for e in events)))
+    assert "stopped by policy `kafka-safety/no-topic-delete`: Topics are never deleted." in report.markdown
+    assert report.summary.endswith("DATA LOSS risk: 1 (refused); preview FAILED")
+
+
+def test_a_failed_preview_without_data_loss_exits_3():
+    error = {"severity": "error", "message": "error: Invalid stack configuration (1 problem(s)); nothing was changed:\n"}
+    report = render(parse(digest(diagnostics=[error])))
+    assert report.exit_code == 3 and "Invalid stack configuration" in report.markdown
+
+
+# --- access in words ---------------------------------------------------------------------
+
+def test_acl_words_for_prefixes_deny_and_hosts():
+    assert preview_access.acl_grant(acl(kind="Group", name="ext-", pattern="Prefixed")).resource == \
+        "consumer groups starting with `ext-`"
+    grant = preview_access.acl_grant({**acl(permission="Deny"), "aclHost": "10.0.0.1"})
+    assert grant.effect == "Deny" and grant.resource == "topic `orders` from host `10.0.0.1`"
+    report = render(parse(digest(step("create", ACL, "d", None, acl(permission="Deny")))))
+    assert "`User:app` **gains** a **Deny** of Read (consume) on topic `orders`" in report.markdown
+
+
+def test_a_binding_that_only_moves_between_resources_is_no_access_change():
+    moved = digest(step("delete", ACL, "old-name", acl(), None), step("create", ACL, "new-name", None, acl()))
+    assert preview_access.changes(parse(moved)) == []
+
+
+def test_iam_attachment_to_a_new_policy_is_found_by_its_name():
+    policy = {"name": "p", "policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kafka-cluster:ReadData"],
+         "Resource": ["arn:aws:kafka:us-east-1:123456789012:topic/c/u-1/orders"]}]})}
+    text = digest(step("create", "aws:iam/policy:Policy", "msk-iam-consumers", None, policy),
+                  step("create", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "msk-iam-consumers-app-role", None,
+                       {"policyArn": UNKNOWN, "role": "arn:aws:iam::123456789012:role/app-role"}))
+    (change,) = preview_access.changes(parse(text))
+    assert change.sentence() == ("IAM role `app-role` **gains** kafka-cluster:ReadData on topic `orders` "
+                                 "(IAM policy `p`)")
+
+
+def test_markdown_survives_backticks_and_pipes():
+    report = render(parse(digest(step("create", ACL, "a", None, acl(principal="User:we`ird|name")))))
+    assert "``User:we`ird|name``" in report.markdown  # the banner: a longer fence
+    assert "``User:we`ird\\|name``" in report.markdown  # the table: the pipe escaped
