@@ -96,8 +96,10 @@ def grants_for(role: Role, settings: RoleSettings, topic_names: dict[str, str]) 
     return tuple(sorted(grants))
 
 
-def build(config: StackConfig) -> AccessModel:
-    names = config.topic_names()
+def build(config: StackConfig, topic_names: dict[str, str] | None = None) -> AccessModel:
+    """The model for the stack; `topic_names` (key -> name) when a run declares other names than the
+    config asks for (data_safety.py keeps a topic as it is in the run that lifts its protection)."""
+    names = {**config.topic_names(), **(topic_names or {})}
     roles = []
     for role in ROLES:
         settings = _settings(config, role)

@@ -15,8 +15,8 @@ from typing import Any, Callable
 from components import jaas
 from components.arns import IAM_ROLE_ARN, IAM_ROLE_FORM, IAM_ROLE_NAME, iam_role_account
 from components.catalog import CATALOG
-from components.config_schema import (NAMESPACE, PLACEHOLDER, AccessConfig, SaslLogin, Secret, TopicsConfig,
-                                      enforcer_for, topic_name)
+from components.config_schema import (NAMESPACE, PLACEHOLDER, AccessConfig, AdoptConfig, RoleSettings, SaslLogin, Secret,
+                                      TopicsConfig, enforcer_for, topic_name)
 from components.ports import MSK_LISTENERS, describe_msk_listeners, msk_listener
 
 INVALID: Any = object()  # a section that failed its own validation; checks that need it are skipped
@@ -59,11 +59,13 @@ class Draft:
     access: Any
     iam: Any
     network: Any
+    adopt: Any = None
 
     def __post_init__(self) -> None:
         self.iam_given = self.iam is not None
         self.topics = TopicsConfig() if self.topics is None else self.topics
         self.access = AccessConfig() if self.access is None else self.access
+        self.adopt = AdoptConfig() if self.adopt is None else self.adopt
 
     def secret_text(self, key: str) -> str | None:
         value = self.raw.get(key)
@@ -84,7 +86,8 @@ class Draft:
     def role_principals(self) -> dict[str, list[str]]:
         """Role key (as in the YAML) -> its principals."""
         return {field.alias: getattr(self.access, name).principals
-                for name, field in AccessConfig.model_fields.items() if name != "create_scram_users"}
+                for name, field in AccessConfig.model_fields.items()
+                if isinstance(getattr(self.access, name), RoleSettings)}
 
 
 Check = Callable[[Draft, Problems], None]
@@ -373,3 +376,18 @@ def _shown(key: str, value: Any) -> Any:
 def _camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(w.title() for w in rest)
+
+
+# --- adoption -------------------------------------------------------------------------
+
+@check("cluster", "adopt")
+def acl_adoption_needs_acls(d: Draft, p: Problems) -> None:
+    if not d.adopt.acls:
+        return
+    enforcer = enforcer_for(d.cluster)
+    if enforcer == "msk-iam":
+        p.add("adopt.acls", True, "adopts Kafka ACL bindings, but on an AWS_MSK_IAM cluster IAM policies govern "
+              "access (Kafka ACLs do not apply to IAM clients): turn it off")
+    elif enforcer == "none":
+        p.add("adopt.acls", True, f"securityProtocol {d.cluster.security_protocol} authenticates no one, so this "
+              "stack declares no ACLs to adopt: turn it off")

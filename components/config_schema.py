@@ -87,6 +87,9 @@ class ClusterConfig(_Model):
     client_cert: str | None = None  # mTLS client certificate (file path); SSL/SASL_SSL only
     client_key: str | None = None  # its private key (file path)
     timeout_seconds: Annotated[int, Field(ge=1)] = 120
+    # How long the program waits for the cluster when it reads the live topics before declaring
+    # anything (data_safety.py); unreachable, it falls back to the stack's state after this.
+    live_check_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
     aws_region: str | None = None  # AWS_MSK_IAM only: defaults to the region of msk.clusterArn
     aws_role_arn: str | None = None  # AWS_MSK_IAM only: role Pulumi assumes to reach the brokers
     aws_profile: str | None = None  # AWS_MSK_IAM only
@@ -133,8 +136,18 @@ class TopicsConfig(_Model):
     partitions: Annotated[int, Field(ge=1)] = 3
     replication_factor: Annotated[int, Field(ge=1)] = 3
     min_insync_replicas: Annotated[int, Field(ge=1)] | None = None
-    protect: bool = True
+    protect: bool = True  # false only in throwaway test stacks: removing them then deletes their topics
     per_topic: dict[TopicKey, TopicSettings] = {}
+    # The named override for changes Kafka cannot make in place (partition decrease, rename, an MSK
+    # replication-factor change): the logical keys of the topics whose messages may be destroyed.
+    accept_data_loss: list[TopicKey] = []
+
+    @field_validator("accept_data_loss")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"each topic key at most once, not {v}")
+        return v
 
     def effective_min_isr(self) -> int:
         """Durable default that scales with RF: RF 1 -> 1, RF 2 -> 1, RF >= 3 -> 2."""
@@ -219,8 +232,19 @@ class NetworkConfig(_Model):
         return {k: v for k, v in found.items() if v}
 
 
+# --- adopt: what already exists on the cluster -------------------------------------------
+
+class AdoptConfig(_Model):
+    """Import what the stack declares and the cluster already has (e.g. from the seed's shell commands),
+    instead of creating it: the first `up` records it in state and changes only real differences in place."""
+
+    topics: bool = False  # the four topics, where they exist under the expected names
+    acls: bool = False  # the declared ACL bindings that exist exactly (Kafka-ACL stacks only)
+
+
 SECTIONS: dict[str, type[_Model]] = {"cluster": ClusterConfig, "topics": TopicsConfig, "msk": MskConfig,
-                                     "access": AccessConfig, "iam": IamConfig, "network": NetworkConfig}
+                                     "access": AccessConfig, "iam": IamConfig, "network": NetworkConfig,
+                                     "adopt": AdoptConfig}
 
 
 # --- secrets -----------------------------------------------------------------------
@@ -259,6 +283,7 @@ class StackConfig:
     msk: MskConfig | None = None
     iam: IamConfig = IamConfig()
     network: NetworkConfig | None = None
+    adopt: AdoptConfig = AdoptConfig()
     login: SaslLogin | None = None  # Pulumi's own identity on SASL/PLAIN and SASL/SCRAM clusters
     principal_passwords: dict[str, Secret] = field(default_factory=dict)  # SCRAM/PLAIN user name -> password
 

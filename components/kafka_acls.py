@@ -18,13 +18,14 @@ is never set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kafka as kafka
 
 from components.access_model import AccessModel, Grant
 
+COMPONENT_NAME = "acls"  # the Acls component's name: part of every ACL's URN, so never change it
 OPERATION = {("topic", "consume"): "Read", ("topic", "produce"): "Write",
              ("group", "consume"): "Read", ("transactional-id", "produce"): "Write"}
 RESOURCE_TYPE = {"topic": "Topic", "group": "Group", "transactional-id": "TransactionalID"}
@@ -79,6 +80,8 @@ class KafkaAclsArgs:
     """The access model; only its Kafka principals (User:...) are used."""
     provider: pulumi.ProviderResource
     """The stack's explicit kafka provider, logged in as a principal allowed to alter ACLs."""
+    imports: dict[str, str] = field(default_factory=dict)
+    """Resource-name suffix -> import id of bindings to adopt (adopt.acls; from data_safety.check())."""
 
 
 class KafkaAcls(pulumi.ComponentResource):
@@ -89,7 +92,6 @@ class KafkaAcls(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KafkaAclsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("evidentsource:kafka:Acls", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.bindings = acl_bindings(args.model)
         self.acls = {
             suffix: kafka.Acl(
@@ -101,7 +103,7 @@ class KafkaAcls(pulumi.ComponentResource):
                 acl_resource_type=acl.resource_type,
                 acl_resource_name=acl.resource_name,
                 resource_pattern_type_filter=acl.pattern,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, import_=args.imports.get(suffix)),
             )
             for suffix, acl in self.bindings.items()
         }

@@ -25,6 +25,9 @@ CLOUDFORMATION_SASL_JAAS_CONFIG = "cloudFormationKafkaSaslJaasConfig"
 CLIENT_PROPERTIES = "clientProperties"
 IAM_POLICY_ARNS = "iamPolicyArns"
 ACCESS_ENFORCEMENT = "accessEnforcement"
+# Topic keys declared unprotected and not retained on delete by this deployment. The next run reads
+# it from the state (prior_state.py): only then may a topic whose data loss the stack accepted be replaced.
+UNPROTECTED_TOPICS = "unprotectedTopics"
 
 PASSWORD_ENV = "KAFKA_SASL_PASSWORD"
 USERNAME_ENV = "KAFKA_SASL_USERNAME"

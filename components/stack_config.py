@@ -140,7 +140,7 @@ def parse(raw: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> Sta
                           + "\n  - ".join(problems.lines))
     return StackConfig(
         cluster=draft.cluster, topics=draft.topics or TopicsConfig(), access=draft.access or AccessConfig(),
-        msk=draft.msk, iam=draft.iam or IamConfig(), network=draft.network,
+        msk=draft.msk, iam=draft.iam or IamConfig(), network=draft.network, adopt=draft.adopt,
         login=draft.login(), principal_passwords=draft.principal_passwords())
 
 

@@ -40,12 +40,17 @@ def test_lock_holds_every_direct_pin():
 
 
 def test_missing_go_is_one_clear_line_and_leaves_nothing(tmp_path):
-    """With an empty cache and no Go on PATH, bootstrap names Go and how to get it, and builds nothing."""
+    """With an empty cache and no Go on PATH, the engine step names Go and how to get it, and builds nothing.
+
+    Only that step runs (in a subprocess with a PATH holding nothing but python): the venv
+    step must not be exercised here, since it would rebuild the venv the suite runs in.
+    """
     python_only = tmp_path / "bin"
     python_only.mkdir()
     (python_only / "python3").symlink_to(sys.executable)
     env = {**os.environ, "PATH": str(python_only), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.run([str(python_only / "python3"), str(PROJECT / "tools" / "bootstrap.py")],
+    step = "import sys; sys.path.insert(0, 'tools'); import bootstrap; bootstrap.engine()"
+    proc = subprocess.run([str(python_only / "python3"), "-c", step],
                           env=env, text=True, capture_output=True, cwd=PROJECT)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]

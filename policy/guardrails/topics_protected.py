@@ -1,0 +1,32 @@
+"""topics-protected: a topic holds the database's events; the engine must never delete or replace it.
+
+Applies to topics of both backends (pulumi-kafka and the AWS MSK API). Compliant when the
+resource is protected, or when the stack names its topic key in `topics.acceptDataLoss`
+(the program's one override for changes that destroy a topic's messages).
+"""
+
+from __future__ import annotations
+
+from guardrails.model import Resource, StackContext
+
+NAME = "topics-protected"
+DESCRIPTION = "Every Kafka topic is protected (protect: true) unless topics.acceptDataLoss names it."
+TOPIC_TYPES = ("kafka:index/topic:Topic", "aws:msk/topic:Topic")
+
+
+def _kebab(key: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in key)
+
+
+def validate(resource: Resource, stack: StackContext) -> list[str] | None:
+    if resource.type not in TOPIC_TYPES:
+        return None
+    if resource.protect:
+        return []
+    accepted = stack.section("topics").get("acceptDataLoss") or []
+    if any(resource.name.endswith(f"-{_kebab(key)}") for key in accepted if isinstance(key, str)):
+        return []
+    topic = resource.props.get("name", resource.name)
+    return [f"topic {topic!r} ({resource.name}) is not protected, so a delete or replace would destroy its "
+            "messages: remove evidentsource-kafka:topics.protect: false (it is for throwaway test stacks), "
+            "or, for a deliberate change, name its key in evidentsource-kafka:topics.acceptDataLoss"]

@@ -1,0 +1,96 @@
+"""The benchmark cannot rot: its code runs end to end with the smallest sizes and one run.
+
+Real brokers, the real engine and the seed's real admin commands, as `make bench` uses
+them, but one run, no warm-up and a 2-consumer scale step. Only the report's shape and
+the work's counts are checked, never a timing: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bench import report, run
+
+pytestmark = pytest.mark.timeout(900)
+
+# The ACL stack with one external consumer (Pulumi.staging.yaml's shape): 4 topics, 4 SCRAM users and
+# 14 ACLs (server: 4 topics x Read and Write, and its group; Lambda 1; consumer: 2 topics and its group;
+# producer 1).
+BASE_WORK = 4 + 4 + 14
+SEED_WORK = 4 + 10  # four topics and the seven commands' ten bindings
+PER_CONSUMER = 1 + 3  # one SCRAM user and three ACLs (two topic Reads, one group Read)
+
+
+def cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def tables(markdown: str) -> list[list[list[str]]]:
+    """Every Markdown table as rows of cells (header first, separator dropped)."""
+    found, current = [], []
+    for line in markdown.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(cells(line))
+        elif current:
+            found.append([row for i, row in enumerate(current) if i != 1])
+            current = []
+    return found
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench-results")
+    assert run.main(["--sizes", "2", "--runs", "1", "--warmup", "0", "--out", str(out)]) == 0
+    return out
+
+
+def test_every_measurement_has_one_sample_with_its_context(results):
+    data = json.loads((results / "bench.json").read_text())
+    entries = {(e["key"], e["size"]): e for e in data["entries"]}
+    assert set(entries) == {
+        ("seed", 1), ("floor-seed", 1), ("preview-create", 1), ("up", 1), ("preview-noop", 1),
+        ("preview-change", 1), ("floor", 1), ("dev-preview-noop", 0),
+        ("up", 2), ("up-fast", 2), ("preview-noop", 2), ("preview-change", 2), ("floor", 2)}
+    for key, entry in entries.items():
+        (sample,) = entry["samples"]
+        assert sample["wall_s"] > 0 and sample["load"] >= 0 and sample["returncode"] == 0, key
+        if key[0] not in ("floor", "floor-seed"):
+            assert sample["peak_rss"] > 0, key
+    for key in ("up", "preview-noop"):
+        assert {"engine", "language host", "python program", "provider"} <= set(entries[(key, 1)]["samples"][0]["cpu_s"])
+    assert data["machine"]["cores"] >= 1 and data["machine"]["memory_gib"] > 0
+    assert data["settings"]["runs"] == 1
+
+
+def test_counts_are_the_work_each_procedure_really_does(results):
+    entries = {(e["key"], e["size"]): e["resources"] for e in json.loads((results / "bench.json").read_text())["entries"]}
+    assert entries[("floor-seed", 1)] == SEED_WORK
+    assert entries[("floor", 1)] == BASE_WORK
+    assert entries[("floor", 2)] == BASE_WORK + PER_CONSUMER
+    # Pulumi adds the stack, the provider and three components to the same work.
+    assert entries[("up", 1)] == entries[("preview-noop", 1)] == entries[("preview-change", 1)] == BASE_WORK + 5
+    assert entries[("up", 2)] == entries[("up-fast", 2)] == entries[("up", 1)] + PER_CONSUMER
+    assert entries[("dev-preview-noop", 0)] == 7  # stack, provider, component, four topics
+
+
+def test_markdown_report_is_well_formed(results):
+    markdown = (results / "bench.md").read_text()
+    assert markdown.startswith("# Benchmark")
+    assert re.search(r"Machine: \d+ cores .*, [\d.]+ GiB memory", markdown)
+    main, targets, cpu = tables(markdown)
+    for table in (main, targets, cpu):
+        assert all(len(row) == len(table[0]) for row in table), table
+    assert len(main) == 1 + 13
+    assert {row[0] for row in main[1:]} == set(report.LABELS.values())
+    for row in main[1:]:
+        median, low, high = (float(x) for x in row[3:6])
+        assert low <= median <= high
+    assert len(targets) == 1 + 8
+    assert {row[2] for row in targets[1:]} <= {"met", "**not met**", "not measured"}
+
+
+def test_plot_is_a_png(results):
+    assert (results / "bench.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

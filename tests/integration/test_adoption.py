@@ -1,0 +1,194 @@
+"""Adopting what the seed's own shell commands created: no topic recreated, no message lost.
+
+Each test replays the seed document's exact kafka-topics.sh and kafka-acls.sh commands (only
+the broker address and the replication factor adapted to the local one-node secure broker)
+through the broker's own admin command classes, produces known keyed messages to every topic,
+and adopts with one of the two ways:
+- the stack setting `adopt: {topics: true, acls: true}`: the first `up` imports and then
+  changes only the real differences in place (the 1-day retention the seed's commands forgot,
+  the durable defaults);
+- tools/adopt.py writes a `pulumi import --file` document, `pulumi import` records it, and
+  the next preview shows only in-place updates.
+Asserted each time: zero creates, replaces and deletes of topics; the same topic ids (Kafka
+gives a recreated topic a new id); the retentions as the seed's table says; every message
+byte for byte; the seed's bindings that the program does not declare left in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
+                                   ResourcePatternType, ResourceType)
+from pulumi import automation as auto
+
+import broker
+from components.catalog import CATALOG
+from components.live_cluster import acl_import_id
+from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, snapshot, teardown,
+                                       topic_config, topic_facts)
+
+pytestmark = pytest.mark.timeout(900)
+NS = "evidentsource-kafka"
+TOPIC = "kafka:index/topic:Topic"
+ACL = "kafka:index/acl:Acl"
+NAMES = {s.key: s.default_name for s in CATALOG}
+PRINCIPALS = ("User:evidentsource", "User:external-consumer", "User:external-producer")
+ADOPT_TOOL = broker.PROJECT / "tools" / "adopt.py"
+
+# The seed document's commands, as written there ($KAFKA_BROKERS and all).
+SEED_COMMANDS = r"""
+kafka-topics.sh --create --topic evidentsource-transaction-proposals --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --if-not-exists
+kafka-topics.sh --create --topic evidentsource-database-events --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --config retention.ms=604800000 --if-not-exists
+kafka-topics.sh --create --topic evidentsource-async-commands --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --if-not-exists
+kafka-topics.sh --create --topic evidentsource-async-responses --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --if-not-exists
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-transaction-proposals
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-database-events
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-async-commands
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-async-responses
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:external-consumer --operation Read --operation Describe --topic evidentsource-database-events
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:external-consumer --operation Read --operation Describe --topic evidentsource-async-responses
+kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:external-producer --operation Write --operation Describe --topic evidentsource-async-commands
+"""
+TOOL = {"kafka-topics.sh": "topics", "kafka-acls.sh": "acls"}
+# The program's bindings that the seed's commands also made (consumer Read, producer Write): adopted.
+ADOPTED_ACLS = 3
+
+
+def replay_seed(secure_broker: dict) -> None:
+    """Each seed command through the broker's own admin classes: the local address, replication factor 1.
+
+    The topic commands run first (the ACLs name the topics), each group a few at a time: every
+    command is a JVM start, and they do not depend on one another.
+    """
+    def run(line: str) -> None:
+        script, *args = shlex.split(line.replace("$KAFKA_BROKERS", secure_broker["bootstrap_servers"]))
+        args = ["1" if previous == "--replication-factor" else arg for previous, arg in zip([None, *args], args)]
+        done = broker.admin(TOOL[script], args, dir=secure_broker["dir"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+
+    lines = SEED_COMMANDS.strip().splitlines()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for script in ("kafka-topics.sh", "kafka-acls.sh"):
+            list(pool.map(run, [line for line in lines if line.startswith(script)]))
+
+
+def live_acls(admin: AdminClient) -> set[str]:
+    everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+                                  AclOperation.ANY, AclPermissionType.ANY)
+    return {acl_import_id(b) for b in admin.describe_acls(everything, request_timeout=15).result()
+            if b.principal in PRINCIPALS}
+
+
+def clean_up(admin: AdminClient, client: dict) -> None:
+    delete_topics(client, list(NAMES.values()))
+    filters = [AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, p, None, AclOperation.ANY,
+                                AclPermissionType.ANY) for p in PRINCIPALS]
+    for future in admin.delete_acls(filters, request_timeout=15).values():
+        future.result()
+
+
+def staging_shape(secure_broker: dict, adopt: dict | None = None) -> dict:
+    """The staging stack's shape (SCRAM, Kafka ACLs, the seed's principals), on the local broker."""
+    config = {
+        "cluster": {"bootstrapServers": [secure_broker["bootstrap_servers"]], "securityProtocol": "SASL_PLAINTEXT",
+                    "saslMechanism": "SCRAM-SHA-512"},
+        "topics": {"partitions": 3, "replicationFactor": 1},  # protected and retained: a real, adopted stack
+        "access": {"server": {"principals": ["User:evidentsource"]},
+                   "externalConsumers": {"principals": ["User:external-consumer"]},
+                   "externalProducers": {"principals": ["User:external-producer"]}},
+    }
+    return {**config, "adopt": adopt} if adopt else config
+
+
+def login(stack, secure_broker: dict) -> None:
+    stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(
+        'org.apache.kafka.common.security.scram.ScramLoginModule required '
+        f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";', secret=True))
+
+
+@pytest.fixture
+def seeded(secure_broker, secure_admin):
+    """The seed's topics and ACLs, with known messages in every topic; removed afterwards."""
+    client = broker.client_config(secure_broker)
+    clean_up(secure_admin, client)
+    replay_seed(secure_broker)
+    produce_known(client, NAMES)
+    state = {"client": client, "messages": snapshot(client, list(NAMES.values())),
+             "ids": topic_facts(client, list(NAMES.values())), "acls": live_acls(secure_admin)}
+    assert count(state["messages"]) == 120 and len(state["acls"]) == 4 + 2 * 2 + 2
+    assert topic_config(client, NAMES["transactionProposals"])["retention.ms"] == "604800000"  # the seed's omission
+    yield state
+    clean_up(secure_admin, client)
+
+
+def assert_adopted(seeded: dict, secure_admin: AdminClient, way: str) -> None:
+    client = seeded["client"]
+    assert topic_facts(client, list(NAMES.values())) == seeded["ids"], "a topic was recreated"
+    retention = {key: topic_config(client, name)["retention.ms"] for key, name in NAMES.items()}
+    assert retention == {"transactionProposals": "86400000", "databaseEvents": "604800000",
+                         "asyncCommands": "86400000", "asyncResponses": "86400000"}
+    assert topic_config(client, NAMES["databaseEvents"])["min.insync.replicas"] == "1"
+    after = snapshot(client, list(NAMES.values()))
+    assert after == seeded["messages"]
+    # The seed's bindings the program does not declare (All for the server, Describe) are left in place.
+    assert seeded["acls"] <= live_acls(secure_admin)
+    record("test_adoption", "adoption", way, count(seeded["messages"]), count(after),
+           "adopted: 0 topic creates/replaces/deletes, retention applied in place, messages byte for byte")
+
+
+def test_adopt_setting_imports_then_updates_in_place(project, secure_broker, secure_admin, seeded):
+    stack = project.stack(staging_shape(secure_broker, {"topics": True, "acls": True}))
+    login(stack, secure_broker)
+    try:
+        events = Events()
+        result = stack.up(on_event=events)
+        topic_ops = events.ops(TOPIC)
+        assert sorted(topic_ops) == ["import"] * 4 + ["update"] * 4, topic_ops
+        assert events.ops(ACL).count("import") == ADOPTED_ACLS and "delete" not in events.ops(ACL)
+        assert result.summary.resource_changes["import"] == 4 + ADOPTED_ACLS
+        assert_adopted(seeded, secure_admin, "stack setting adopt.topics + adopt.acls (first `up`)")
+        assert set(stack.preview().change_summary) == {"same"}  # adopted and converged in one run
+    finally:
+        teardown(stack)
+
+
+def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_admin, seeded, tmp_path):
+    stack = project.stack(staging_shape(secure_broker))
+    login(stack, secure_broker)
+    try:
+        assert "already exists on the cluster but not in this stack's state" in _refusal(stack)
+        document = tmp_path / "adopt.json"
+        tool = subprocess.run([sys.executable, str(ADOPT_TOOL), "--stack", stack.name, "--project-dir",
+                               str(project.root), "--out", str(document)],
+                              env=os.environ, capture_output=True, text=True, timeout=300)
+        assert tool.returncode == 0, tool.stdout + tool.stderr
+        assert tool.stdout.count("import   topic ") == 4 and tool.stdout.count("import   ACL ") == ADOPTED_ACLS
+        assert "leave    ACL User:evidentsource|*|All|Allow|Topic|evidentsource-database-events|Literal" in tool.stdout
+        imported = subprocess.run(["pulumi", "import", "--stack", stack.name, "--file", str(document), "--yes",
+                                   "--generate-code=false", "--non-interactive"], cwd=project.root, env=os.environ,
+                                  capture_output=True, text=True, timeout=300)
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        assert topic_facts(seeded["client"], list(NAMES.values())) == seeded["ids"]
+
+        events = Events()
+        preview = stack.preview(on_event=events)
+        assert sorted(events.ops(TOPIC)) == ["update"] * 4, events.ops(TOPIC)  # only real differences, in place
+        assert not {"replace", "delete"} & set(preview.change_summary), preview.change_summary
+        events = Events()
+        stack.up(on_event=events)
+        assert sorted(events.ops(TOPIC)) == ["update"] * 4
+        assert_adopted(seeded, secure_admin, "tools/adopt.py + pulumi import --file, then `up`")
+    finally:
+        teardown(stack)
+
+
+def _refusal(stack) -> str:
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview()
+    return str(caught.value)

@@ -1,0 +1,108 @@
+"""ACL changes never leave a role without access mid-update: the new binding exists before the old goes.
+
+Every field of a Kafka ACL is replace-on-change. One `up` on the secure broker changes both
+kinds of ACL change the program can make:
+- a binding whose field changes under the same resource name (the async-responses topic is
+  renamed, with the data loss accepted): a replacement, which must create before it deletes;
+- a binding that moves to a new resource name (the external consumers' group prefix changes):
+  a create and a delete, which Pulumi orders creates-first.
+Proven twice: from the engine's own event stream (the new binding's step completes before the
+old one's delete starts), and by polling the broker's ACLs throughout the `up` (no moment
+where a role has neither binding).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+from pulumi import automation as auto
+
+import broker
+from components.live_cluster import acl_import_id
+from test_data_safety_messages import Events, delete_topics, teardown
+
+pytestmark = pytest.mark.timeout(600)
+NS = "evidentsource-kafka"
+ACL = "kafka:index/acl:Acl"
+
+
+def settings(secure_broker: dict, prefix: str, consumer_groups: str, topics: dict | None = None) -> dict:
+    return {
+        "cluster": {"bootstrapServers": [secure_broker["bootstrap_servers"]], "securityProtocol": "SASL_PLAINTEXT",
+                    "saslMechanism": "SCRAM-SHA-512"},
+        "topics": {"namePrefix": prefix, "partitions": 1, "replicationFactor": 1, "protect": False, **(topics or {})},
+        "access": {"server": {"principals": [f"User:{prefix}server"]},
+                   "externalConsumers": {"principals": [f"User:{prefix}consumer"], "groupPrefix": consumer_groups},
+                   "externalProducers": {"principals": [f"User:{prefix}producer"]}},
+    }
+
+
+class AclPoller(threading.Thread):
+    """Snapshots of the test's bindings, as the broker has them, every 50 ms until stopped."""
+
+    def __init__(self, admin, prefix: str):
+        super().__init__(daemon=True)
+        self.admin, self.prefix = admin, prefix
+        self.snapshots: list[set[str]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+                                      AclOperation.ANY, AclPermissionType.ANY)
+        while not self.done.is_set():
+            bindings = self.admin.describe_acls(everything, request_timeout=15).result()
+            self.snapshots.append({acl_import_id(b) for b in bindings if b.principal.startswith(f"User:{self.prefix}")})
+            time.sleep(0.05)
+
+
+def first(events: Events, kind: str, op: str, urn_suffix: str) -> int:
+    return next(i for i, (k, o, urn) in enumerate(events.steps) if (k, o) == (kind, op) and urn.endswith(urn_suffix))
+
+
+def test_acl_changes_create_the_new_binding_before_deleting_the_old(project, secure_broker, secure_admin, prefix):
+    old_groups, new_groups = f"{prefix}ext-", f"{prefix}ext2-"
+    responses, renamed = f"{prefix}evidentsource-async-responses", f"{prefix}responses-v2"
+    stack = project.stack(settings(secure_broker, prefix, old_groups))
+    stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(
+        'org.apache.kafka.common.security.scram.ScramLoginModule required '
+        f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";', secret=True))
+    server_read = f"User:{prefix}server|*|Read|Allow|Topic|{{}}|Literal"
+    consumer_group = f"User:{prefix}consumer|*|Read|Allow|Group|{{}}|Prefixed"
+    poller = AclPoller(secure_admin, prefix)
+    try:
+        stack.up()
+        changed = settings(secure_broker, prefix, new_groups, {"perTopic": {"asyncResponses": {"name": renamed}},
+                                                                 "acceptDataLoss": ["asyncResponses"]})
+        for key in ("topics", "access"):
+            stack.set_config(f"{NS}:{key}", auto.ConfigValue(json.dumps(changed[key])))
+        events = Events()
+        poller.start()
+        stack.up(on_event=events)
+        poller.done.set()
+        poller.join(30)
+
+        acl_ops = events.ops(ACL)
+        assert acl_ops.count("replace") == 3, acl_ops  # server Read + Write, consumer Read on async-responses
+        for name in ("server-read-topic-asyncResponses", "server-write-topic-asyncResponses",
+                     "consumer-read-topic-asyncResponses"):
+            suffix = f"acls-{prefix}{name}"
+            assert first(events, "done", "create-replacement", suffix) < first(events, "pre", "delete-replaced", suffix)
+        group_created = first(events, "done", "create", f"-read-group-{new_groups}*")
+        group_deleted = first(events, "pre", "delete", f"-read-group-{old_groups}*")
+        assert group_created < group_deleted
+
+        assert len(poller.snapshots) >= 3
+        for seen in poller.snapshots:  # at every moment each role had the old or the new binding
+            assert seen & {server_read.format(responses), server_read.format(renamed)}, seen
+            assert seen & {consumer_group.format(old_groups), consumer_group.format(new_groups)}, seen
+        final = poller.snapshots[-1]
+        assert server_read.format(renamed) in final and server_read.format(responses) not in final
+        assert consumer_group.format(new_groups) in final and consumer_group.format(old_groups) not in final
+    finally:
+        poller.done.set()
+        teardown(stack)
+        delete_topics(broker.client_config(secure_broker), [responses, renamed])

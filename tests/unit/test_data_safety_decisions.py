@@ -1,0 +1,312 @@
+"""Data safety as pure decisions: what is refused, with which message, and how each topic is declared.
+
+`assess()` gets the stack's settings, what the stack's state recorded and what the live cluster
+holds; these tests give it each situation directly (no engine, no cluster).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from components import data_safety, stack_config
+from components.data_safety import Wanted, acl_adoption, assess, wanted_topics
+from components.kafka_acls import AclBinding
+from components.live_cluster import LiveCluster, LiveTopic
+from components.prior_state import PriorState, PriorTopic, from_resource_outputs
+from configs import IAM, PLAINTEXT, SCRAM, merged, problems
+from mocking import CLUSTER_ARN
+
+EVENTS = "evidentsource-database-events"
+UNREACHABLE = LiveCluster.unavailable("127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused")
+
+
+def config(patch: dict | None = None, base: dict = PLAINTEXT):
+    return stack_config.parse(merged(base, patch or {}))
+
+
+def wanted(cfg) -> list[Wanted]:
+    return wanted_topics(cfg, "evidentsource")
+
+
+def live(*topics: tuple[str, int, int], brokers: int = 1, acls: frozenset[str] | None = None) -> LiveCluster:
+    return LiveCluster(True, brokers=brokers, topics={n: LiveTopic(n, p, rf) for n, p, rf in topics}, acl_ids=acls)
+
+
+def prior(*topics: tuple[str, str, int, int], unprotected: tuple[str, ...] = ()) -> PriorState:
+    return PriorState(topics={f"evidentsource-{r}": PriorTopic(n, p, rf) for r, n, p, rf in topics},
+                      unprotected=frozenset(unprotected))
+
+
+def all_live(cfg, partitions: int = 3, rf: int = 1) -> list[tuple[str, int, int]]:
+    return [(name, partitions, rf) for name in cfg.topic_names().values()]
+
+
+def all_prior(cfg, partitions: int = 3, rf: int = 1) -> list[tuple[str, str, int, int]]:
+    return [(w.resource_name.removeprefix("evidentsource-"), w.name, partitions, rf) for w in wanted(cfg)]
+
+
+# --- a stack that changes nothing destructive ------------------------------------------------
+
+def test_a_new_stack_creates_protected_retained_topics():
+    cfg = config()
+    result = assess(cfg, wanted(cfg), PriorState(), live())
+    assert result.refusals == []
+    assert {(p.protect, p.retain_on_delete, p.import_id, p.delete_before_replace) for p in result.topics.values()} \
+        == {(True, True, None, False)}
+    assert result.unprotected == []
+
+
+def test_an_unchanged_stack_is_quiet():
+    cfg = config()
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
+    assert (result.refusals, result.warnings) == ([], [])
+
+
+def test_throwaway_stacks_are_unprotected_and_say_so():
+    cfg = config({"topics": {"protect": False}})
+    result = assess(cfg, wanted(cfg), PriorState(), live())
+    assert result.unprotected == ["asyncCommands", "asyncResponses", "databaseEvents", "transactionProposals"]
+    assert any("throwaway" in n for n in result.notes)
+
+
+# --- partition decrease -------------------------------------------------------------------------
+
+def test_a_partition_decrease_is_refused_with_what_why_and_the_override():
+    cfg = config({"topics": {"perTopic": {"databaseEvents": {"partitions": 2}}}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
+    (refusal,) = result.refusals
+    assert refusal.startswith(f"databaseEvents: partitions 3 -> 2 asked for '{EVENTS}' "
+                              "(topics.perTopic.databaseEvents.partitions; the cluster has 3)")
+    assert "Kafka can only add partitions" in refusal and "destroying every message" in refusal
+    assert "add databaseEvents to evidentsource-kafka:topics.acceptDataLoss" in refusal
+    assert "run `pulumi up` twice" in refusal
+
+
+def test_the_cluster_wins_over_the_state_when_it_can_be_read():
+    cfg = config()  # asks 3; the state says 3; the cluster has 6 (partitions added by hand)
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg, partitions=6)))
+    assert len(result.refusals) == 4 and all("partitions 6 -> 3" in r for r in result.refusals)
+
+
+def test_an_unreachable_cluster_falls_back_to_the_state():
+    cfg = config({"topics": {"partitions": 2}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), UNREACHABLE)
+    assert len(result.refusals) == 4
+    assert "the stack's state has 3; the cluster could not be read: 127.0.0.1:1/bootstrap" in result.refusals[0]
+
+
+def test_an_accepted_decrease_first_only_lifts_protection_and_keeps_the_topic():
+    cfg = config({"topics": {"perTopic": {"asyncCommands": {"partitions": 2}}, "acceptDataLoss": ["asyncCommands"]}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
+    assert result.refusals == []
+    plan = result.topics["asyncCommands"]
+    assert (plan.protect, plan.retain_on_delete, plan.hold) == (False, False, ("evidentsource-async-commands", 3, 1))
+    assert result.unprotected == ["asyncCommands"]
+    assert any("only lifts the protection" in w and "the next `pulumi up` will delete" in w for w in result.warnings)
+
+
+def test_an_accepted_decrease_replaces_the_topic_once_unprotected_deleting_first():
+    cfg = config({"topics": {"perTopic": {"asyncCommands": {"partitions": 2}}, "acceptDataLoss": ["asyncCommands"]}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg), unprotected=("asyncCommands",)), live(*all_live(cfg)))
+    plan = result.topics["asyncCommands"]
+    assert (plan.protect, plan.retain_on_delete, plan.delete_before_replace, plan.hold) == (False, False, True, None)
+    assert any("this run will delete 'evidentsource-async-commands' and create it again, empty, with 2 partitions"
+               in w for w in result.warnings)
+    assert result.topics["databaseEvents"].protect  # only the named topic
+
+
+# --- rename -------------------------------------------------------------------------------------
+
+def test_a_rename_is_refused_from_the_state_even_when_the_cluster_is_unreachable():
+    cfg = config({"topics": {"namePrefix": "new-"}})
+    before = [(r, n.removeprefix("new-"), p, rf) for r, n, p, rf in all_prior(cfg)]
+    for cluster in (live(*[(n, 3, 1) for _, n, _, _ in before]), UNREACHABLE):
+        result = assess(cfg, wanted(cfg), prior(*before), cluster)
+        assert len(result.refusals) == 4
+        assert result.refusals[1].startswith(
+            f"databaseEvents: rename '{EVENTS}' -> 'new-{EVENTS}' asked (topics.namePrefix). Kafka cannot rename")
+        assert f"Keep the old name (topics.perTopic.databaseEvents.name: {EVENTS})" in result.refusals[1]
+
+
+def test_an_accepted_rename_keeps_the_old_name_then_creates_before_deleting():
+    cfg = config({"topics": {"perTopic": {"asyncResponses": {"name": "responses-v2"}},
+                             "acceptDataLoss": ["asyncResponses"]}})
+    before = prior(*[(r, "evidentsource-async-responses" if r == "async-responses" else n, p, rf)
+                     for r, n, p, rf in all_prior(cfg)])
+    first = assess(cfg, wanted(cfg), before, live(("evidentsource-async-responses", 3, 1)))
+    assert first.topics["asyncResponses"].hold == ("evidentsource-async-responses", 3, 1)
+    assert first.declared_names["asyncResponses"] == "evidentsource-async-responses"  # ACLs follow the kept name
+    second = assess(cfg, wanted(cfg), PriorState(before.topics, unprotected=frozenset({"asyncResponses"})),
+                    live(("evidentsource-async-responses", 3, 1)))
+    plan = second.topics["asyncResponses"]
+    assert (plan.hold, plan.delete_before_replace, plan.protect) == (None, False, False)  # create, then delete
+    assert second.declared_names["asyncResponses"] == "responses-v2"
+
+
+def test_a_rename_onto_an_existing_topic_is_refused_even_when_accepted():
+    cfg = config({"topics": {"perTopic": {"asyncResponses": {"name": "taken"}}, "acceptDataLoss": ["asyncResponses"]}})
+    result = assess(cfg, wanted(cfg), prior(("async-responses", "evidentsource-async-responses", 3, 1)),
+                    live(("taken", 1, 1)))
+    assert result.refusals == ["asyncResponses: rename 'evidentsource-async-responses' -> 'taken' asked, but a topic "
+                               "'taken' already exists on the cluster, so Pulumi cannot create it: choose another name"]
+
+
+# --- replication factor ---------------------------------------------------------------------------
+
+def test_more_replicas_than_brokers_is_refused_without_an_override():
+    cfg = config({"topics": {"replicationFactor": 2}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=1)), live(*all_live(cfg, rf=1), brokers=1))
+    assert len(result.refusals) == 4
+    assert result.refusals[0] == (
+        "transactionProposals: replicationFactor 1 -> 2 asked for 'evidentsource-transaction-proposals' "
+        "(topics.replicationFactor), but the cluster has 1 broker(s): Kafka places each replica on a different "
+        "broker, so this cannot be done at all. Use at most 1, or add brokers first.")
+    new = assess(cfg, wanted(cfg), PriorState(), live(brokers=1))  # a new topic too: creating it would fail
+    assert len(new.refusals) == 4 and "replicationFactor 2 asked" in new.refusals[0]
+
+
+def test_a_replication_change_on_the_kafka_backend_is_done_in_place():
+    cfg = config({"topics": {"replicationFactor": 3}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=1)), live(*all_live(cfg, rf=1), brokers=3))
+    assert result.refusals == []
+    assert any("done in place by partition reassignment" in n for n in result.notes)
+
+
+def test_a_replication_change_on_the_msk_backend_is_a_replacement():
+    cfg = config({"topics": {"replicationFactor": 2}}, base=IAM)
+    refused = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=6, rf=3)),
+                     LiveCluster.unavailable("AWS_MSK_IAM clusters are not read (no IAM token signer here)"))
+    assert len(refused.refusals) == 4
+    assert "The MSK topic API cannot change a replication factor" in refused.refusals[0]
+    assert "the stack's state has 3; the cluster could not be read: AWS_MSK_IAM" in refused.refusals[0]
+    accepted = config({"topics": {"replicationFactor": 2, "acceptDataLoss": ["databaseEvents"]}}, base=IAM)
+    result = assess(accepted, wanted(accepted), prior(*all_prior(accepted, partitions=6, rf=3),
+                                                        unprotected=("databaseEvents",)), UNREACHABLE)
+    assert result.topics["databaseEvents"].delete_before_replace and len(result.refusals) == 3
+
+
+def test_moving_msk_topics_to_another_cluster_is_refused():
+    cfg = config(base=IAM)
+    other = CLUSTER_ARN.replace("evidentsource-prod", "old-cluster")
+    before = PriorState(topics={w.resource_name: PriorTopic(w.name, 6, 3, other) for w in wanted(cfg)})
+    result = assess(cfg, wanted(cfg), before, UNREACHABLE, msk_cluster_arn=CLUSTER_ARN)
+    assert len(result.refusals) == 4 and "would be created on the other cluster and deleted from this one" \
+        in result.refusals[0]
+    same = PriorState(topics={w.resource_name: PriorTopic(w.name, 6, 3, CLUSTER_ARN) for w in wanted(cfg)})
+    assert assess(cfg, wanted(cfg), same, UNREACHABLE, msk_cluster_arn=CLUSTER_ARN).refusals == []
+
+
+# --- adoption -------------------------------------------------------------------------------------
+
+def test_an_existing_topic_outside_the_state_is_refused_unless_adopted():
+    cfg = config()
+    result = assess(cfg, wanted(cfg), PriorState(), live(*all_live(cfg)))
+    assert len(result.refusals) == 4
+    assert ("a topic 'evidentsource-transaction-proposals' already exists on the cluster but not in this stack's "
+            "state, so creating it would fail. Adopt it: set evidentsource-kafka:adopt.topics to true, or write an "
+            "import document with tools/adopt.py") in result.refusals[0]
+
+
+def test_adopting_imports_existing_topics_by_name_and_creates_the_others():
+    cfg = config({"adopt": {"topics": True}})
+    result = assess(cfg, wanted(cfg), PriorState(), live((EVENTS, 3, 1)))
+    assert result.topics["databaseEvents"].import_id == EVENTS
+    assert result.topics["asyncCommands"].import_id is None
+    assert result.topics["databaseEvents"].protect  # adopted topics are protected like the others
+
+
+def test_adopting_still_refuses_what_the_import_would_turn_into_a_replacement():
+    cfg = config({"adopt": {"topics": True}})
+    result = assess(cfg, wanted(cfg), PriorState(), live((EVENTS, 6, 1)))
+    assert len(result.refusals) == 1 and "partitions 6 -> 3" in result.refusals[0]
+
+
+def test_adopting_needs_the_cluster_except_through_the_msk_api():
+    cfg = config({"adopt": {"topics": True}})
+    result = assess(cfg, wanted(cfg), PriorState(), UNREACHABLE)
+    assert len(result.refusals) == 4 and "adopt.topics needs to see which topics exist" in result.refusals[0]
+    msk = config({"adopt": {"topics": True}}, base=IAM)
+    result = assess(msk, wanted(msk), PriorState(), UNREACHABLE, msk_cluster_arn=CLUSTER_ARN)
+    assert result.refusals == [] and result.topics["databaseEvents"].import_id == f"{CLUSTER_ARN},{EVENTS}"
+
+
+def test_planning_an_import_document_lists_existing_topics_as_creates():
+    cfg = config({"adopt": {"topics": True}})
+    result = assess(cfg, wanted(cfg), PriorState(), live(*all_live(cfg)), planning_import=True)
+    assert result.refusals == [] and {p.import_id for p in result.topics.values()} == {None}
+
+
+def test_acl_adoption_imports_what_exists_and_is_not_managed_yet():
+    read = AclBinding("User:c", "Read", "Topic", EVENTS, "Literal")
+    write = AclBinding("User:p", "Write", "Topic", "evidentsource-async-commands", "Literal")
+    group = AclBinding("User:c", "Read", "Group", "ext-", "Prefixed")
+    names = {"acls-c-read": ("c-read", read), "acls-p-write": ("p-write", write), "acls-c-group": ("c-group", group)}
+    cluster = live(acls=frozenset({read.import_id, write.import_id}))
+    imports, refusals = acl_adoption(names, PriorState(acls=frozenset({"acls-p-write"})), cluster)
+    assert (imports, refusals) == ({"c-read": read.import_id}, [])
+    assert acl_adoption(names, PriorState(), UNREACHABLE)[1][0].startswith(
+        "evidentsource-kafka:adopt.acls needs to list the cluster's ACLs")
+
+
+# --- what the state and the cluster disagree on -------------------------------------------------
+
+def test_an_interrupted_update_is_told_to_refresh_first():
+    cfg = config({"topics": {"partitions": 4}})  # the cluster got 4 before the update broke off; the state says 3
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=4)))
+    assert result.refusals == []
+    assert len(result.warnings) == 4
+    assert result.warnings[0] == (
+        "transactionProposals: the cluster has partitions 4 (the state says 3) for "
+        "'evidentsource-transaction-proposals', an interrupted update or a change made by hand: run `pulumi up "
+        "--refresh` so that Pulumi starts from what the cluster has (a plain `up` would ask Kafka for the same change "
+        "again, which Kafka refuses)")
+
+
+def test_out_of_band_deletion_and_partition_increases_are_warned_about():
+    cfg = config({"topics": {"partitions": 6}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live((EVENTS, 3, 1)))
+    assert result.refusals == []
+    assert sum("not on the cluster (deleted out of band?)" in w for w in result.warnings) == 3
+    assert any("per-key ordering is not kept" in w for w in result.warnings)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("patch, expected", [
+    ({"topics": {"acceptDataLoss": ["databaseEvents", "databaseEvents"]}}, "each topic key at most once"),
+    ({"topics": {"acceptDataLoss": ["databaseEvent"]}}, "Input should be 'transactionProposals'"),
+    ({"adopt": {"acls": True}}, "adopt.acls = True: securityProtocol PLAINTEXT authenticates no one"),
+    ({"adopt": {"topic": True}}, "did you mean 'topics'"),
+])
+def test_bad_adoption_and_override_settings(patch, expected):
+    (line,) = problems(merged(PLAINTEXT, patch))
+    assert expected in line
+
+
+def test_acl_adoption_is_for_kafka_acl_stacks():
+    assert problems(merged(SCRAM, {"adopt": {"acls": True, "topics": True}})) == []
+    (line,) = problems(merged(IAM, {"adopt": {"acls": True}}))
+    assert "IAM policies govern access" in line
+
+
+def test_the_state_is_read_from_the_engines_resource_outputs():
+    outputs = {
+        "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s": {"type": "pulumi:pulumi:Stack",
+                                                      "outputs": {"unprotectedTopics": ["asyncCommands"]}},
+        "urn:pulumi:s::p::evidentsource:kafka:Topics$kafka:index/topic:Topic::evidentsource-database-events": {
+            "type": "kafka:index/topic:Topic",
+            "outputs": {"name": EVENTS, "partitions": 3.0, "replicationFactor": 1.0, "id": EVENTS}},
+        "urn:pulumi:s::p::evidentsource:kafka:Topics$aws:msk/topic:Topic::evidentsource-async-commands": {
+            "type": "aws:msk/topic:Topic", "outputs": {"name": "cmds", "partitionCount": 6, "replicationFactor": 3}},
+        "urn:pulumi:s::p::evidentsource:kafka:Acls$kafka:index/acl:Acl::acls-x-read-topic-databaseEvents": {
+            "type": "kafka:index/acl:Acl", "outputs": {}},
+    }
+    state = from_resource_outputs(outputs)
+    assert state.topics == {"evidentsource-database-events": PriorTopic(EVENTS, 3, 1),
+                            "evidentsource-async-commands": PriorTopic("cmds", 6, 3)}
+    assert state.acls == {"acls-x-read-topic-databaseEvents"} and state.unprotected == {"asyncCommands"}
+
+
+def test_refusals_are_reported_together_without_a_stack_trace():
+    error = data_safety.DataSafetyError("x")
+    assert isinstance(error, data_safety.pulumi.RunError)

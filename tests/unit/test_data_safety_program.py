@@ -1,0 +1,149 @@
+"""The real __main__.py under mocks that answer the state invoke: refusals and plans reach the resources.
+
+The program reads its stack's last deployed state through the engine's
+`pulumi:pulumi:readStackResourceOutputs` invoke; these mocks answer it with a state chosen
+per test, so the wiring (state -> data safety -> resource options and names) is tested
+without an engine. The live cluster is not read under mocks.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kafka as kafka
+import pytest
+from pulumi.runtime import settings as pulumi_settings
+
+from components import outputs as keys
+from components import stack_config
+from components.data_safety import DataSafetyError
+from components.kafka_acls import AclBinding, KafkaAcls, KafkaAclsArgs
+from components.topics import EvidentSourceTopics, TopicPlan, TopicsArgs
+from configs import PLAINTEXT, SCRAM, merged
+from mocking import NAMESPACE, Mocks, RecordingMonitor, deploy, run_program
+
+STATE_INVOKE = "pulumi:pulumi:readStackResourceOutputs"
+TOPIC_URN = "urn:pulumi:unit::evidentsource-kafka::evidentsource:kafka:Topics$kafka:index/topic:Topic::"
+
+
+class StateMocks(Mocks):
+    """Mocks whose engine remembers a previous deployment."""
+
+    def __init__(self, topics: dict[str, tuple[str, int]], unprotected: list[str] = ()):
+        self.resources = {f"{TOPIC_URN}evidentsource-{resource}": {
+            "type": "kafka:index/topic:Topic",
+            "outputs": {"name": name, "partitions": float(partitions), "replicationFactor": 1.0, "id": name}}
+            for resource, (name, partitions) in topics.items()}
+        self.resources["urn:pulumi:unit::evidentsource-kafka::pulumi:pulumi:Stack::evidentsource-kafka-unit"] = {
+            "type": "pulumi:pulumi:Stack", "outputs": {keys.UNPROTECTED_TOPICS: list(unprotected)}}
+        self.asked: list[str] = []
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == STATE_INVOKE:
+            self.asked.append(args.args["stackName"])
+            return {"name": args.args["stackName"], "outputs": self.resources}
+        return {}
+
+
+class ImportRecorder(RecordingMonitor):
+    """Also records each registration's import id."""
+
+    def __init__(self, mocks):
+        super().__init__(mocks)
+        self.import_ids: dict[str, str] = {}
+
+    def RegisterResource(self, request):
+        if request.importId:
+            self.import_ids[request.name] = request.importId
+        return super().RegisterResource(request)
+
+
+def with_state(mocks: Mocks) -> ImportRecorder:
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_all_config({}, [])
+    monitor = ImportRecorder(mocks)
+    pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack="unit", preview=False, monitor=monitor)
+    return monitor
+
+
+def topics_by_name(monitor) -> dict:
+    return {r.name: r for r in monitor.of_type("kafka:index/topic:Topic")}
+
+
+ALL = {"transaction-proposals": ("evidentsource-transaction-proposals", 3),
+       "database-events": ("evidentsource-database-events", 3),
+       "async-commands": ("evidentsource-async-commands", 3),
+       "async-responses": ("evidentsource-async-responses", 3)}
+
+
+@pytest.fixture(autouse=True)
+def _reset_config():
+    yield
+    pulumi.runtime.set_all_config({}, [])
+
+
+def test_the_program_asks_the_engine_for_its_own_stack_state():
+    mocks = StateMocks(ALL)
+    with_state(mocks)
+    run_program(PLAINTEXT)
+    assert len(mocks.asked) == 1 and mocks.asked[0].endswith("/evidentsource-kafka/unit")
+
+
+def test_a_rename_against_the_state_fails_the_program_before_any_topic_is_declared():
+    monitor = with_state(StateMocks(ALL))
+    with pytest.raises(DataSafetyError, match=r"Refused \(4\); nothing was changed:\n  - transactionProposals: "
+                                              r"rename 'evidentsource-transaction-proposals' -> 'v2-evidentsource"):
+        run_program(merged(PLAINTEXT, {"topics": {"namePrefix": "v2-"}}))
+    assert topics_by_name(monitor) == {}
+
+
+def test_an_accepted_decrease_takes_two_runs_and_only_the_second_replaces():
+    settings = merged(PLAINTEXT, {"topics": {"perTopic": {"asyncCommands": {"partitions": 2}},
+                                             "acceptDataLoss": ["asyncCommands"]}})
+    monitor = with_state(StateMocks(ALL))
+    first = run_program(settings)
+    commands = topics_by_name(monitor)["evidentsource-async-commands"]
+    assert (commands.inputs["partitions"], commands.protect, commands.retain_on_delete) == (3, False, False)
+    assert first.values[keys.UNPROTECTED_TOPICS] == ["asyncCommands"]
+    assert topics_by_name(monitor)["evidentsource-database-events"].protect
+
+    monitor = with_state(StateMocks(ALL, unprotected=["asyncCommands"]))
+    run_program(settings)
+    commands = topics_by_name(monitor)["evidentsource-async-commands"]
+    assert (commands.inputs["partitions"], commands.protect, commands.delete_before_replace) == (2, False, True)
+
+
+def test_acls_follow_the_name_a_run_really_declares():
+    secrets = {"principalPasswords": {"evidentsource": "a", "streams-lambda": "b", "consumer-a": "c",
+                                      "consumer-b": "d", "producer-a": "e"}}
+    settings = merged(SCRAM, {"topics": {"perTopic": {"asyncCommands": {"name": "commands-v2"}},
+                                         "acceptDataLoss": ["asyncCommands"]}, **secrets})
+    for unprotected, expected in (([], "evidentsource-async-commands"), (["asyncCommands"], "commands-v2")):
+        monitor = with_state(StateMocks(ALL, unprotected=unprotected))
+        run_program(settings)
+        topic = topics_by_name(monitor)["evidentsource-async-commands"]
+        producer_acl = monitor.named("acls-producer-a-write-topic-asyncCommands")
+        assert topic.inputs["name"] == producer_acl.inputs["aclResourceName"] == expected
+
+
+def test_plans_become_resource_options():
+    settings = stack_config.parse(PLAINTEXT).topics
+    plans = {"databaseEvents": TopicPlan(import_id="evidentsource-database-events"),
+             "asyncCommands": TopicPlan(protect=False, retain_on_delete=False, delete_before_replace=True)}
+    recorder = with_state(Mocks())
+
+    def program():
+        provider = kafka.Provider("kafka", bootstrap_servers=["127.0.0.1:9092"])
+        binding = AclBinding("User:c", "Read", "Topic", "evidentsource-database-events", "Literal")
+        from components import access_model
+        model = access_model.build(stack_config.parse(merged(SCRAM, {"principalPasswords": {}})))
+        KafkaAcls("acls", KafkaAclsArgs(model, provider, {"consumer-a-read-topic-databaseEvents": binding.import_id}))
+        return EvidentSourceTopics("evidentsource", TopicsArgs(settings, provider, None, plans)).names
+
+    deploy(program)
+    assert recorder.import_ids == {
+        "evidentsource-database-events": "evidentsource-database-events",
+        "acls-consumer-a-read-topic-databaseEvents": "User:c|*|Read|Allow|Topic|evidentsource-database-events|Literal"}
+    topics = topics_by_name(recorder)
+    commands = topics.pop("evidentsource-async-commands")
+    assert (commands.protect, commands.retain_on_delete, commands.delete_before_replace) == (False, False, True)
+    assert all(t.protect and t.retain_on_delete and not t.delete_before_replace for t in topics.values())

@@ -1,0 +1,46 @@
+"""Reading the live cluster: settings that log in as Pulumi does, ACL ids in the provider's format, bounded time."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+from components import live_cluster, stack_config
+from components.kafka_acls import AclBinding as OurBinding
+from configs import ADMIN_PASSWORD, IAM, PLAINTEXT, SCRAM, merged
+
+
+def test_settings_log_in_as_the_stack_says():
+    scram = live_cluster.client_settings(stack_config.parse(merged(SCRAM, {"cluster": {"caCert": "/etc/ca.pem"}})), 5)
+    assert {k: scram[k] for k in ("security.protocol", "sasl.mechanism", "sasl.username", "sasl.password",
+                                  "ssl.ca.location")} == {
+        "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "admin",
+        "sasl.password": ADMIN_PASSWORD, "ssl.ca.location": "/etc/ca.pem"}
+    assert scram["socket.connection.setup.timeout.ms"] == 5000
+    plain = live_cluster.client_settings(stack_config.parse(PLAINTEXT), 2)
+    assert plain["bootstrap.servers"] == "127.0.0.1:9092" and "sasl.mechanism" not in plain
+    assert live_cluster.client_settings(stack_config.parse(IAM), 5).startswith("AWS_MSK_IAM clusters are not read")
+
+
+def test_acl_ids_match_the_providers_import_format():
+    binding = AclBinding(ResourceType.GROUP, "evidentsource-external-", ResourcePatternType.PREFIXED,
+                         "User:external-consumer", "*", AclOperation.READ, AclPermissionType.ALLOW)
+    ours = OurBinding("User:external-consumer", "Read", "Group", "evidentsource-external-", "Prefixed")
+    assert live_cluster.acl_import_id(binding) == ours.import_id
+    seed = AclBinding(ResourceType.TOPIC, "evidentsource-database-events", ResourcePatternType.LITERAL,
+                      "User:evidentsource", "*", AclOperation.ALL, AclPermissionType.ALLOW)
+    assert live_cluster.acl_import_id(seed) == "User:evidentsource|*|All|Allow|Topic|evidentsource-database-events|Literal"
+
+
+def test_an_unreachable_cluster_is_reported_within_the_timeout_not_raised():
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = stack_config.parse(merged(PLAINTEXT, {"cluster": {"bootstrapServers": [f"127.0.0.1:{port}"],
+                                                               "liveCheckTimeoutSeconds": 1}}))
+    started = time.monotonic()
+    result = live_cluster.read(config, with_acls=True)
+    assert time.monotonic() - started < 5
+    assert not result.reachable and f"127.0.0.1:{port}" in result.why

@@ -1,0 +1,174 @@
+"""Each guardrail of the policy pack as a plain function: compliant, violating, not applicable.
+
+Each rule gets the smallest resource that shows it; the pack wrapper is tested with a
+collecting report callback, as pulumi-policy calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from mocking import CLUSTER_ARN, PROJECT
+
+sys.path.insert(0, str(PROJECT / "policy"))
+from guardrails import (RULES, iam_confined_to_cluster, no_open_ingress, no_wildcard_principal,  # noqa: E402
+                        production_durability, resource_policy, topics_protected)
+from guardrails.model import Resource, StackContext  # noqa: E402
+
+DEV = StackContext("dev", {"topics": {"partitions": 3}})
+PROD = StackContext("prod", {"msk": {"clusterArn": CLUSTER_ARN}})
+ARN_HEAD, NAME_UUID = CLUSTER_ARN.split(":cluster/")
+TOPIC_ARN = f"{ARN_HEAD}:topic/{NAME_UUID}/evidentsource-database-events"
+KAFKA_TOPIC = "kafka:index/topic:Topic"
+MSK_TOPIC = "aws:msk/topic:Topic"
+
+
+def topic(protect=True, name="evidentsource-database-events", kind=KAFKA_TOPIC, **props) -> Resource:
+    return Resource(kind, name, {"name": "evidentsource-database-events", **props}, protect)
+
+
+def policy(*statements: dict) -> Resource:
+    return Resource("aws:iam/policy:Policy", "msk-iam-server",
+                    {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})})
+
+
+def allow(resources, actions=("kafka-cluster:ReadData",), sid="Read") -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
+
+
+def test_every_rule_has_a_kebab_case_name_and_a_description():
+    assert [r.NAME for r in RULES] == ["topics-protected", "no-wildcard-principal", "iam-confined-to-cluster",
+                                       "no-open-ingress", "production-durability"]
+    assert all(r.DESCRIPTION.endswith(".") for r in RULES)
+
+
+# --- topics-protected -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", [KAFKA_TOPIC, MSK_TOPIC])
+def test_topics_protected(kind):
+    assert topics_protected.validate(topic(True, kind=kind), DEV) == []
+    (message,) = topics_protected.validate(topic(False, kind=kind), DEV)
+    assert "'evidentsource-database-events' (evidentsource-database-events) is not protected" in message
+    assert "topics.acceptDataLoss" in message
+    assert topics_protected.validate(Resource("kafka:index/acl:Acl", "a", {}), DEV) is None
+
+
+def test_topics_protected_allows_only_the_topics_whose_loss_is_accepted():
+    stack = StackContext("dev", {"topics": {"acceptDataLoss": ["databaseEvents"]}})
+    assert topics_protected.validate(topic(False), stack) == []
+    assert topics_protected.validate(topic(False, name="evidentsource-async-commands"), stack) != []
+
+
+# --- no-wildcard-principal ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("principal, fires", [("User:evidentsource", False), ("User:*", True), ("*", True),
+                                              ("User:ANONYMOUS", True), ("User:anonymous-reporting", False)])
+def test_no_wildcard_principal_on_acls(principal, fires):
+    acl = Resource("kafka:index/acl:Acl", "acls-x", {"aclPrincipal": principal, "aclOperation": "Read"})
+    assert bool(no_wildcard_principal.validate(acl, DEV)) is fires
+
+
+def test_no_wildcard_principal_on_resource_policies():
+    def role(principal) -> Resource:
+        return Resource("aws:iam/role:Role", "r", {"assumeRolePolicy": json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})})
+    assert no_wildcard_principal.validate(role({"Service": "ec2.amazonaws.com"}), PROD) == []
+    assert no_wildcard_principal.validate(role({"AWS": "*"}), PROD)
+    assert no_wildcard_principal.validate(role("*"), PROD)
+    assert no_wildcard_principal.validate(Resource("aws:iam/role:Role", "r", {}), PROD) is None  # not known yet
+    assert no_wildcard_principal.validate(topic(), PROD) is None
+
+
+# --- iam-confined-to-cluster ---------------------------------------------------------------------
+
+def test_iam_statements_naming_the_cluster_its_topics_and_groups_comply():
+    document = policy(allow([CLUSTER_ARN], ["kafka-cluster:Connect"], "Connect"), allow([TOPIC_ARN]),
+                      allow([f"{ARN_HEAD}:group/{NAME_UUID}/evidentsource-*"], ["kafka-cluster:AlterGroup"], "G"),
+                      allow(["*"], ["s3:GetObject"], "NotKafka"))
+    assert iam_confined_to_cluster.validate(document, PROD) == []
+
+
+@pytest.mark.parametrize("resource", [
+    "*",
+    f"{ARN_HEAD}:cluster/other/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5",
+    f"{ARN_HEAD}:cluster/{NAME_UUID.split('/')[0]}/*",  # the seed's form: any cluster of that name
+    f"{ARN_HEAD}:topic/other-cluster/uuid/evidentsource-database-events",
+    "arn:aws:kafka:eu-west-1:123456789012:topic/" + NAME_UUID + "/x",
+])
+def test_iam_statements_reaching_outside_the_cluster_violate(resource):
+    (message,) = iam_confined_to_cluster.validate(policy(allow([resource])), PROD)
+    assert "outside the configured cluster" in message and CLUSTER_ARN in message
+
+
+def test_iam_statements_need_a_configured_cluster_and_no_not_resource():
+    (message,) = iam_confined_to_cluster.validate(policy(allow([TOPIC_ARN])), DEV)
+    assert "has no evidentsource-kafka:msk.clusterArn" in message
+    statement = {"Effect": "Allow", "Action": "kafka-cluster:*", "NotResource": [TOPIC_ARN]}
+    assert any("NotResource" in m for m in iam_confined_to_cluster.validate(policy(statement), PROD))
+    assert iam_confined_to_cluster.validate(topic(), PROD) is None
+
+
+# --- no-open-ingress --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("props, fires", [
+    ({"referencedSecurityGroupId": "sg-11111111", "fromPort": 9098}, False),
+    ({"cidrIpv4": "10.0.0.0/16"}, False),
+    ({"cidrIpv4": "0.0.0.0/0"}, True),
+    ({"cidrIpv6": "::/0"}, True),
+])
+def test_no_open_ingress_rules(props, fires):
+    rule = Resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "msk-ingress-x", props)
+    assert bool(no_open_ingress.validate(rule, PROD)) is fires
+
+
+def test_no_open_ingress_in_every_form():
+    legacy = Resource("aws:ec2/securityGroupRule:SecurityGroupRule", "r", {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"]})
+    egress = Resource("aws:ec2/securityGroupRule:SecurityGroupRule", "r", {"type": "egress", "cidrBlocks": ["0.0.0.0/0"]})
+    group = Resource("aws:ec2/securityGroup:SecurityGroup", "g", {"ingress": [{"ipv6CidrBlocks": ["::/0"]}]})
+    assert no_open_ingress.validate(legacy, PROD) and no_open_ingress.validate(group, PROD)
+    assert no_open_ingress.validate(egress, PROD) == []
+    assert no_open_ingress.validate(topic(), PROD) is None
+
+
+# --- production-durability ------------------------------------------------------------------------------
+
+def test_production_topics_need_three_replicas_and_two_in_sync():
+    good = topic(replicationFactor=3, config={"min.insync.replicas": "2"})
+    assert production_durability.validate(good, PROD) == []
+    messages = production_durability.validate(topic(replicationFactor=2, config={}), PROD)
+    assert len(messages) == 2 and "replication factor 2" in messages[0] and "min.insync.replicas unset" in messages[1]
+    msk = topic(kind=MSK_TOPIC, replicationFactor=3, configs=json.dumps({"min.insync.replicas": "1"}))
+    assert production_durability.validate(msk, PROD) == [
+        "topic 'evidentsource-database-events' has min.insync.replicas 1 in production stack 'prod': use "
+        "replication factor 3 (the program then sets 2) or evidentsource-kafka:topics.minInsyncReplicas 2 or more"]
+
+
+@pytest.mark.parametrize("stack, applies", [("prod", True), ("production", True), ("prod-eu", True),
+                                            ("production.us-east-1", True), ("dev", False), ("staging", False),
+                                            ("producer-tests", False), ("preprod", False)])
+def test_production_is_told_by_the_stack_name(stack, applies):
+    result = production_durability.validate(topic(replicationFactor=1, config={}), StackContext(stack))
+    assert (result is not None) is applies
+
+
+# --- the pack wrapper -------------------------------------------------------------------------------------
+
+def test_the_pack_reports_each_violation_through_the_callback(monkeypatch):
+    monkeypatch.setenv("PULUMI_STACK", "prod")
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"evidentsource-kafka:topics": json.dumps({"partitions": 3})}))
+    policy_object = resource_policy(production_durability)
+    assert policy_object.name == "production-durability"
+    reported: list[str] = []
+    args = SimpleNamespace(resource_type=KAFKA_TOPIC, name="evidentsource-database-events",
+                           props={"name": "t", "replicationFactor": 1, "config": {"min.insync.replicas": "1"}},
+                           opts=SimpleNamespace(protect=True), not_applicable=lambda: reported.append("n/a"))
+    policy_object.validate(args, reported.append)
+    assert len(reported) == 2 and all("production stack 'prod'" in r for r in reported)
+    args.resource_type = "kafka:index/acl:Acl"
+    reported.clear()
+    policy_object.validate(args, reported.append)
+    assert reported == ["n/a"]
