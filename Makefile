@@ -6,7 +6,7 @@ PY      := .venv/bin/python
 PULUMI  := tools/pulumi
 STACK   ?= dev
 
-.PHONY: up preview down test bootstrap broker livecheck
+.PHONY: up preview down test bench bootstrap broker livecheck
 
 ## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live
 up: bootstrap broker
@@ -34,3 +34,7 @@ bootstrap:
 
 broker: bootstrap
 	$(PY) tools/broker.py start --mode plain
+
+## bench: the program against the seed's own procedure, and at 10/100/500 consumers (not part of test)
+bench: bootstrap
+	$(PY) bench/run.py --out bench/results
