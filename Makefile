@@ -35,6 +35,6 @@ bootstrap:
 broker: bootstrap
 	$(PY) tools/broker.py start --mode plain
 
-## bench: the program against the seed's own procedure, and at 10/100/500 consumers (not part of test)
+## bench: the program against the seed's procedure, at 10/100/500 consumers (~25 min, own brokers; not part of test)
 bench: bootstrap
 	$(PY) bench/run.py --out bench/results
