@@ -6,7 +6,7 @@ PY      := .venv/bin/python
 PULUMI  := tools/pulumi
 STACK   ?= dev
 
-.PHONY: up preview down test bench bootstrap broker livecheck
+.PHONY: up preview down test bench adopt bootstrap broker livecheck
 
 ## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live
 up: bootstrap broker
@@ -18,7 +18,7 @@ up: bootstrap broker
 ## preview: what `pulumi up` would change on the dev stack, then the same report pull requests get
 preview: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
-	$(PULUMI) preview --stack $(STACK) --diff
+	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
 	$(PY) tools/preview_report.py --stack $(STACK) --pulumi $(PULUMI)
 
 ## down: stop the local broker (its data stays in .local/broker)
@@ -38,3 +38,7 @@ broker: bootstrap
 ## bench: the program against the seed's procedure, at 10/100/500 consumers (~25 min, own brokers; not part of test)
 bench: bootstrap
 	$(PY) bench/run.py --out bench/results
+
+## adopt: write a `pulumi import --file` document for what the cluster already has (STACK=staging make adopt)
+adopt: bootstrap
+	$(PY) tools/adopt.py --stack $(STACK)
