@@ -7,7 +7,7 @@ stack's state hold; refusals) -> topics -> who may do what (access model) -> its
 
 import pulumi
 
-from components import access_model, data_safety, outputs, stack_config
+from components import access_model, data_safety, outputs, sdk_debug, stack_config
 from components.connection import aws_provider, kafka_provider
 from components.kafka_acls import COMPONENT_NAME as ACLS
 from components.kafka_acls import KafkaAcls, KafkaAclsArgs, acl_bindings
@@ -18,6 +18,7 @@ from components.scram_users import ScramUsers, ScramUsersArgs
 from components.topics import COMPONENT_NAME as TOPICS
 from components.topics import EvidentSourceTopics, TopicsArgs
 
+sdk_debug.install()  # no debug round trip per resource to the engine (sdk_debug.py)
 config = stack_config.load()  # validated before any resource is declared
 # Reads the stack's state and the live cluster, and refuses, before anything is declared, every
 # change that would destroy a topic's messages; plans adoption and protection of each topic.
