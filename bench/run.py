@@ -41,6 +41,7 @@ class Bench:
         self.project = stacks.Project.create(tmp / "program", tmp / "state", engine_env, args.program_ref)
         self.flags = [f"--parallel={args.parallel}"] if args.parallel else []
         self.results = report.Results(args)
+        self.without_engine_log = {"PULUMI_HOME": str(stacks.home_without_engine_log(tmp / "pulumi-home-no-log"))}
         self.results.machine["pulumi"] = stacks.pulumi_version(self.project.env)
         self.results.machine["program"] = self.project.version(args.program_ref)
 
@@ -118,6 +119,14 @@ class Bench:
         sample = self.project.pulumi("preview", "--stack", name, "--expect-no-changes", *self.flags)
         self.record("preview-noop", consumers, stacks.check(sample, {"unchanged": resources}, "no-op preview"),
                     sample, warm)
+        if consumers == max(self.args.sizes):
+            # Pulumi >= 3.2xx writes a debug log of every command to ~/.pulumi/logs, with no switch to
+            # turn it off; this run shows what that costs (README, "Where the time goes").
+            sample = self.project.pulumi("preview", "--stack", name, "--expect-no-changes", *self.flags,
+                                         env=self.without_engine_log)
+            self.record("preview-noop-nolog", consumers,
+                        stacks.check(sample, {"unchanged": resources}, "no-op preview without the engine's log"),
+                        sample, warm)
         key, value = stacks.CHANGED_RETENTION
         self.project.pulumi("config", "set", "--stack", name, "--path", f"{stacks.NS}:{key}", value)
         sample = self.project.pulumi("preview", "--stack", name, *self.flags)

@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,9 +25,10 @@ from bench import measure
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tools"))
 import projectenv  # noqa: E402
+import throwaway  # noqa: E402
 
 NS = "evidentsource-kafka"
-PROGRAM_FILES = ("Pulumi.yaml", "__main__.py", "components")
+PROGRAM_FILES = throwaway.PROGRAM_FILES
 # The "fast" settings: checkpoints only at the end (the file backend rewrites the whole state after
 # every step otherwise) and 64 operations at once (the kafka provider batches ACL creations).
 FAST_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
@@ -69,6 +69,16 @@ def dev_stack_config(bootstrap: str, prefix: str) -> dict:
     return {"cluster": {**dev[f"{NS}:cluster"], "bootstrapServers": [bootstrap]}, "topics": topics}
 
 
+def home_without_engine_log(home: Path) -> Path:
+    """A PULUMI_HOME whose `logs` is a file, so the engine cannot start its automatic log (it then runs
+    without one), and whose plugins are the user's own (where bootstrap installed the kafka plugin)."""
+    home.mkdir(parents=True)
+    (home / "logs").write_text("not a directory: the engine's automatic log is off for this PULUMI_HOME\n")
+    real = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    (home / "plugins").symlink_to(real / "plugins", target_is_directory=True)
+    return home
+
+
 def passwords(config: dict) -> dict[str, str]:
     """A fresh password for every principal of the stack (user name -> password)."""
     users = {p.removeprefix("User:") for role in config.get("access", {}).values() if isinstance(role, dict)
@@ -78,7 +88,7 @@ def passwords(config: dict) -> dict[str, str]:
 
 @dataclass
 class Project:
-    """A copy of the program in a temp dir (like tests/conftest.py's ThrowawayProject) and its engine env."""
+    """A copy of the program in a temp dir (tools/throwaway.py, as the tests use) and its engine env."""
 
     root: Path
     env: dict[str, str]
@@ -86,21 +96,7 @@ class Project:
     @classmethod
     def create(cls, root: Path, state: Path, engine_env: dict[str, str], ref: str | None = None) -> Project:
         """Copy the program (the working tree, or git `ref`) to root; its engine env uses the state dir."""
-        root.mkdir(parents=True)
-        if ref:
-            archive = subprocess.run(["git", "-C", str(PROJECT), "archive", ref, *PROGRAM_FILES],
-                                     check=True, capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
-        else:
-            for name in PROGRAM_FILES:
-                src = PROJECT / name
-                if src.is_dir():
-                    shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-                else:
-                    shutil.copy(src, root / name)
-        settings = yaml.safe_load((root / "Pulumi.yaml").read_text())
-        settings["runtime"]["options"]["virtualenv"] = str(projectenv.VENV)
-        (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+        throwaway.copy_program(root, ref)
         sys.path.insert(0, str(root))  # floor.stack_work derives its work from this very copy
         state.mkdir(parents=True, exist_ok=True)
         env = projectenv.engine_env({**os.environ, "PULUMI_BACKEND_URL": state.as_uri(),

@@ -8,7 +8,6 @@ real Kafka broker that the session starts on free ports in a temp dir (never the
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import uuid
 from pathlib import Path
@@ -22,6 +21,7 @@ sys.path.insert(0, str(PROJECT / "tools"))
 
 import broker  # noqa: E402
 import projectenv  # noqa: E402
+import throwaway  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -63,20 +63,8 @@ def secure_broker(tmp_path_factory):
 class ThrowawayProject:
     """A copy of the program in a temp dir, so each test has its own stack files."""
 
-    FILES = ("Pulumi.yaml", "__main__.py", "components")
-
     def __init__(self, root: Path):
-        self.root = root
-        root.mkdir(parents=True)
-        for name in self.FILES:
-            src = PROJECT / name
-            if src.is_dir():
-                shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy(src, root / name)
-        settings = yaml.safe_load((PROJECT / "Pulumi.yaml").read_text())
-        settings["runtime"]["options"]["virtualenv"] = str(projectenv.VENV)
-        (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+        self.root = throwaway.copy_program(root)
 
     def stack(self, config: dict, name: str | None = None):
         """Create a stack whose Pulumi.<stack>.yaml holds `config` (keys without the namespace)."""

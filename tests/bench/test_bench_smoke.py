@@ -53,7 +53,8 @@ def test_every_measurement_has_one_sample_with_its_context(results):
     assert set(entries) == {
         ("seed", 1), ("floor-seed", 1), ("preview-create", 1), ("up", 1), ("preview-noop", 1),
         ("preview-change", 1), ("floor", 1), ("dev-preview-noop", 0),
-        ("up", 2), ("up-fast", 2), ("preview-noop", 2), ("preview-change", 2), ("floor", 2)}
+        ("up", 2), ("up-fast", 2), ("preview-noop", 2), ("preview-noop-nolog", 2), ("preview-change", 2),
+        ("floor", 2)}
     for key, entry in entries.items():
         (sample,) = entry["samples"]
         assert sample["wall_s"] > 0 and sample["load"] >= 0 and sample["returncode"] == 0, key
@@ -73,6 +74,7 @@ def test_counts_are_the_work_each_procedure_really_does(results):
     # Pulumi adds the stack, the provider and three components to the same work.
     assert entries[("up", 1)] == entries[("preview-noop", 1)] == entries[("preview-change", 1)] == BASE_WORK + 5
     assert entries[("up", 2)] == entries[("up-fast", 2)] == entries[("up", 1)] + PER_CONSUMER
+    assert entries[("preview-noop-nolog", 2)] == entries[("preview-noop", 2)]  # only at the largest size
     assert entries[("dev-preview-noop", 0)] == 7  # stack, provider, component, four topics
 
 
@@ -83,7 +85,7 @@ def test_markdown_report_is_well_formed(results):
     main, targets, cpu = tables(markdown)
     for table in (main, targets, cpu):
         assert all(len(row) == len(table[0]) for row in table), table
-    assert len(main) == 1 + 13
+    assert len(main) == 1 + 14
     assert {row[0] for row in main[1:]} == set(report.LABELS.values())
     for row in main[1:]:
         median, low, high = (float(x) for x in row[3:6])
