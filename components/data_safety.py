@@ -178,13 +178,13 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
     if accepted:
         a.warnings.append(f"{w.key}: {OVERRIDE} lists it, so {w.name!r} is unprotected and could lose its messages; "
                           "remove it from the list once the change it was added for is done")
-    _stale_state(w, before, now, msk, a)
+    ignored = _stale_state(w, before, now, msk, a)
     import_id = None
     if before is None and not planning_import:
         import_id = _adoption(config, w, now, live, msk_cluster_arn, a)
     elif before is None and now is not None:
         a.notes.append(f"{w.key}: {w.name!r} exists; it goes into the import document")
-    return TopicPlan(import_id, protect, protect)
+    return TopicPlan(import_id, protect, protect, ignore_changes=ignored)
 
 
 def _plan_rename(w: Wanted, before, now, live: LiveCluster, prior: PriorState, accepted: bool,
@@ -215,18 +215,31 @@ def _accepted_loss(w: Wanted, prior: PriorState, as_it_is: tuple[str, int, int],
     return TopicPlan(protect=False, retain_on_delete=False, hold=as_it_is)
 
 
-def _stale_state(w: Wanted, before, now, msk: bool, a: Assessment) -> None:
-    """The cluster already has what the state does not (an interrupted update): the provider would ask Kafka
-    for those partitions again, and Kafka refuses. A refresh records what the cluster has, then `up` converges."""
+def _stale_state(w: Wanted, before, now, msk: bool, a: Assessment) -> tuple[str, ...]:
+    """The cluster already has what the state does not (an interrupted update, or a change by hand).
+
+    Where the cluster already has the asked value, the provider would ask Kafka for it again and
+    Kafka refuses ("already has 3 partitions"), so that property is left alone in this run (returned,
+    for ignore_changes) and a plain `up` converges; `up --refresh` also records it in the state.
+    Where the cluster has yet another value, the provider's change goes from what the cluster has."""
     if msk or before is None or now is None:
-        return
-    stale = [f"{what} {live} (the state says {recorded})" for what, live, recorded in (
-        ("partitions", now.partitions, before.partitions),
-        ("replication factor", now.replication_factor, before.replication_factor)) if live != recorded]
+        return ()
+    ignored, stale = [], []
+    for what, prop, live, recorded, asked in (
+            ("partitions", "partitions", now.partitions, before.partitions, w.partitions),
+            ("replication factor", "replicationFactor", now.replication_factor, before.replication_factor,
+             w.replication_factor)):
+        if live != recorded:
+            stale.append(f"{what} {live} (the state says {recorded})")
+            if live == asked:
+                ignored.append(prop)
     if stale:
-        a.warnings.append(f"{w.key}: the cluster has {' and '.join(stale)} for {w.name!r}, an interrupted update or a "
-                          "change made by hand: run `pulumi up --refresh` so that Pulumi starts from what the cluster "
-                          "has (a plain `up` would ask Kafka for the same change again, which Kafka refuses)")
+        a.warnings.append(f"{w.key}: the cluster has {' and '.join(stale)} for {w.name!r}, after an interrupted "
+                          "update or a change made by hand; "
+                          + ("this run leaves " + " and ".join(ignored) + " as the cluster has it, as asked"
+                             if ignored else "the change asked for goes from what the cluster has")
+                          + " (`pulumi up --refresh` records it in the state)")
+    return tuple(ignored)
 
 
 def _adoption(config: StackConfig, w: Wanted, now, live: LiveCluster, msk_cluster_arn: str | None,

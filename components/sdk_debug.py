@@ -1,13 +1,14 @@
 """The Pulumi Python SDK's per-resource debug messages: dropped unless asked for.
 
-For every resource it registers, the SDK (pulumi 3.259, `runtime/resource.py`) sends
-three debug messages to the engine ("registering resource: ...", "resource registration
-prepared: ...", "resource registration successful: ..."), each a blocking gRPC round
-trip that the engine then formats and writes to its automatic log, whether or not
-anyone shows debug output. On a stack with 500 external consumers (2,023 resources)
-that is about 6,000 round trips, which cost about 5 s of a 28 s no-op preview on the
-2-core reference machine (README, "Performance"); a resource's own messages are worth
-nothing to a user of this program.
+For every resource it registers, the SDK (pulumi 3.259: `runtime/resource.py` and
+`runtime/rpc_manager.py`) sends four debug messages to the engine ("beginning rpc
+register resource", "registering resource: ...", "resource registration prepared: ...",
+"resource registration successful: ..."), each a gRPC round trip (the first one blocking
+the event loop) that the engine then formats and writes to its automatic log, whether or
+not anyone shows debug output. On a stack with 500 external consumers (2,023 resources)
+that is about 8,000 round trips, several seconds of a no-op preview on the 2-core
+reference machine (README, "Where the time goes"); they say nothing to a user of this
+program that the engine's own output does not.
 
 `install()` drops exactly those SDK messages; every other debug message, including the
 SDK's reports of exceptions and anything this program logs, passes unchanged. Set
@@ -23,7 +24,7 @@ from typing import Any
 
 KEEP_ALL = "EVIDENTSOURCE_KAFKA_SDK_DEBUG"
 # The start of each per-resource message the SDK sends while registering resources.
-PER_RESOURCE = ("registering resource: ", "resource registration prepared: ", "resource registration successful: ",
+PER_RESOURCE = ("beginning rpc ", "registering resource: ", "resource registration prepared: ", "resource registration successful: ",
                 "register resource outputs prepared: ")
 
 

@@ -35,6 +35,9 @@ class TopicPlan:
     # (name, partitions, replication factor) to declare in this run instead of the asked ones: the run
     # that first lifts a topic's protection keeps it as it is, so the replacement comes in a later run.
     hold: tuple[str, int, int] | None = None
+    # Properties the engine leaves alone in this run: the cluster already has the asked value but the
+    # state does not (an interrupted update), and asking Kafka for it again would fail.
+    ignore_changes: tuple[str, ...] = ()
 
 
 def topic_configs(spec: TopicSpec, topics: TopicsConfig) -> dict[str, str]:
@@ -93,7 +96,8 @@ class EvidentSourceTopics(pulumi.ComponentResource):
                 parent=self, provider=args.provider, protect=plan.protect, retain_on_delete=plan.retain_on_delete,
                 # Only ever set for a change the stack accepted to lose data for, with the same name (a
                 # partition decrease): the old topic must be gone before Kafka can create it again.
-                delete_before_replace=plan.delete_before_replace or None, import_=plan.import_id)
+                delete_before_replace=plan.delete_before_replace or None, import_=plan.import_id,
+                ignore_changes=list(plan.ignore_changes) or None)
             topic_name, partitions, replication_factor = plan.hold or (
                 topics.name_of(spec.key), partitions_of(spec, topics), topics.replication_factor)
             self.partitions[spec.key] = partitions

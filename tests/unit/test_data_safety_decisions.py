@@ -250,16 +250,31 @@ def test_acl_adoption_imports_what_exists_and_is_not_managed_yet():
 
 # --- what the state and the cluster disagree on -------------------------------------------------
 
-def test_an_interrupted_update_is_told_to_refresh_first():
+def test_after_an_interrupted_update_a_plain_up_leaves_alone_what_the_cluster_already_has():
     cfg = config({"topics": {"partitions": 4}})  # the cluster got 4 before the update broke off; the state says 3
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=4)))
     assert result.refusals == []
+    assert {p.ignore_changes for p in result.topics.values()} == {("partitions",)}
     assert len(result.warnings) == 4
     assert result.warnings[0] == (
         "transactionProposals: the cluster has partitions 4 (the state says 3) for "
-        "'evidentsource-transaction-proposals', an interrupted update or a change made by hand: run `pulumi up "
-        "--refresh` so that Pulumi starts from what the cluster has (a plain `up` would ask Kafka for the same change "
-        "again, which Kafka refuses)")
+        "'evidentsource-transaction-proposals', after an interrupted update or a change made by hand; this run leaves "
+        "partitions as the cluster has it, as asked (`pulumi up --refresh` records it in the state)")
+
+
+def test_a_stale_state_with_yet_another_value_asked_changes_from_what_the_cluster_has():
+    cfg = config({"topics": {"partitions": 6}})  # state 3, cluster 4 (by hand), asked 6: Kafka adds 2 more
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=4)))
+    assert result.refusals == []
+    assert {p.ignore_changes for p in result.topics.values()} == {()}
+    assert any(w.endswith("the change asked for goes from what the cluster has (`pulumi up --refresh` records it in "
+                          "the state)") for w in result.warnings)
+
+
+def test_nothing_is_left_alone_when_state_and_cluster_agree():
+    cfg = config({"topics": {"partitions": 4}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=3)))
+    assert {p.ignore_changes for p in result.topics.values()} == {()}
 
 
 def test_out_of_band_deletion_and_partition_increases_are_warned_about():

@@ -9,7 +9,8 @@ import pytest
 
 from components import sdk_debug
 
-REAL_SDK_MESSAGES = [  # as pulumi 3.259's runtime/resource.py formats them
+REAL_SDK_MESSAGES = [  # as pulumi 3.259's runtime/rpc_manager.py and runtime/resource.py format them
+    "beginning rpc register resource",
     "registering resource: ty=kafka:index/acl:Acl, name=acls-x, custom=True, remote=False",
     "resource registration prepared: ty=kafka:index/acl:Acl, name=acls-x",
     "resource registration successful: ty=kafka:index/acl:Acl, urn=urn:pulumi:s::p::kafka:index/acl:Acl::acls-x",
@@ -56,11 +57,11 @@ def test_the_prefixes_match_what_the_installed_sdk_sends():
     """If a Pulumi upgrade rewords these messages, the filter would silently stop working: fail instead."""
     import inspect
 
-    from pulumi.runtime import resource
+    from pulumi.runtime import resource, rpc_manager
 
-    source = inspect.getsource(resource)
+    source = inspect.getsource(resource) + inspect.getsource(rpc_manager)
     missing = [p for p in sdk_debug.PER_RESOURCE if f'f"{p}' not in source]
-    assert not missing, f"pulumi.runtime.resource no longer sends debug messages starting with {missing}"
+    assert not missing, f"the SDK no longer sends debug messages starting with {missing}"
 
 
 def test_without_a_stand_in_it_filters_the_real_pulumi_log(monkeypatch):
