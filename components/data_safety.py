@@ -216,12 +216,16 @@ def _accepted_loss(w: Wanted, prior: PriorState, as_it_is: tuple[str, int, int],
 
 
 def _stale_state(w: Wanted, before, now, msk: bool, a: Assessment) -> tuple[str, ...]:
-    """The cluster already has what the state does not (an interrupted update, or a change by hand).
+    """The stack's state and the cluster disagree (an interrupted update, or a change made by hand).
 
-    Where the cluster already has the asked value, the provider would ask Kafka for it again and
-    Kafka refuses ("already has 3 partitions"), so that property is left alone in this run (returned,
-    for ignore_changes) and a plain `up` converges; `up --refresh` also records it in the state.
-    Where the cluster has yet another value, the provider's change goes from what the cluster has."""
+    Pulumi plans from its state, the provider's change goes to the cluster. Per property:
+    - the cluster already has the asked value: the provider would ask Kafka for it again and Kafka
+      refuses ("already has 3 partitions"), so the property is left alone in this run (returned, for
+      ignore_changes) and a plain `up` converges;
+    - the state already has the asked value but the cluster does not: Pulumi would plan nothing and the
+      cluster would stay short, silently; refused, with `pulumi refresh` as the way on (not `up --refresh`:
+      it refreshes resource by resource while the program runs, after this program read the saved state);
+    - all three differ: the change Pulumi plans reaches the asked value from what the cluster has."""
     if msk or before is None or now is None:
         return ()
     ignored, stale = [], []
@@ -229,16 +233,23 @@ def _stale_state(w: Wanted, before, now, msk: bool, a: Assessment) -> tuple[str,
             ("partitions", "partitions", now.partitions, before.partitions, w.partitions),
             ("replication factor", "replicationFactor", now.replication_factor, before.replication_factor,
              w.replication_factor)):
-        if live != recorded:
-            stale.append(f"{what} {live} (the state says {recorded})")
-            if live == asked:
-                ignored.append(prop)
+        if live == recorded or (prop == "partitions" and live > asked):  # fewer partitions: refused above
+            continue
+        if recorded == asked:
+            a.refusals.append(f"{w.key}: the stack's state says {what} {recorded} for {w.name!r} but the cluster has "
+                              f"{live} (an update interrupted before Kafka applied it, or a change made by hand). "
+                              f"Pulumi plans from its state, so `up` would not change the {what} at all: run "
+                              f"`pulumi refresh` (it records what the cluster has), then `pulumi up` makes it {asked}")
+            continue
+        stale.append(f"{what} {live} (the state says {recorded})")
+        if live == asked:
+            ignored.append(prop)
     if stale:
         a.warnings.append(f"{w.key}: the cluster has {' and '.join(stale)} for {w.name!r}, after an interrupted "
                           "update or a change made by hand; "
                           + ("this run leaves " + " and ".join(ignored) + " as the cluster has it, as asked"
                              if ignored else "the change asked for goes from what the cluster has")
-                          + " (`pulumi up --refresh` records it in the state)")
+                          + " (`pulumi refresh` records it in the state)")
     return tuple(ignored)
 
 

@@ -259,7 +259,7 @@ def test_after_an_interrupted_update_a_plain_up_leaves_alone_what_the_cluster_al
     assert result.warnings[0] == (
         "transactionProposals: the cluster has partitions 4 (the state says 3) for "
         "'evidentsource-transaction-proposals', after an interrupted update or a change made by hand; this run leaves "
-        "partitions as the cluster has it, as asked (`pulumi up --refresh` records it in the state)")
+        "partitions as the cluster has it, as asked (`pulumi refresh` records it in the state)")
 
 
 def test_a_stale_state_with_yet_another_value_asked_changes_from_what_the_cluster_has():
@@ -267,8 +267,19 @@ def test_a_stale_state_with_yet_another_value_asked_changes_from_what_the_cluste
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=4)))
     assert result.refusals == []
     assert {p.ignore_changes for p in result.topics.values()} == {()}
-    assert any(w.endswith("the change asked for goes from what the cluster has (`pulumi up --refresh` records it in "
-                          "the state)") for w in result.warnings)
+    assert any(w.endswith("the change asked for goes from what the cluster has (`pulumi refresh` records it in the "
+                          "state)") for w in result.warnings)
+
+
+def test_a_state_ahead_of_the_cluster_is_refused_with_refresh_as_the_way_on():
+    cfg = config({"topics": {"partitions": 4}})  # the state recorded 4, Kafka never got them: Pulumi would plan nothing
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=4)), live(*all_live(cfg, partitions=3)))
+    assert len(result.refusals) == 4
+    assert result.refusals[0] == (
+        "transactionProposals: the stack's state says partitions 4 for 'evidentsource-transaction-proposals' but the "
+        "cluster has 3 (an update interrupted before Kafka applied it, or a change made by hand). Pulumi plans from its "
+        "state, so `up` would not change the partitions at all: run `pulumi refresh` (it records what the cluster "
+        "has), then `pulumi up` makes it 4")
 
 
 def test_nothing_is_left_alone_when_state_and_cluster_agree():
