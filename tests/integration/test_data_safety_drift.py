@@ -4,10 +4,14 @@
   refreshed preview shows an in-place update of exactly that topic's config; `up` restores it.
 - Partitions added out of band: reverting would mean a partition decrease, i.e. delete +
   create; the program refuses it at preview and says so, and the messages stay.
+- Then the stack asks for what the cluster already has (3 partitions), the state still saying 2:
+  a plain `up` converges (the provider would ask Kafka for the same partitions again, which Kafka
+  refuses, so the program leaves partitions alone and warns); `pulumi refresh` quiets it.
 """
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -75,6 +79,21 @@ def test_drift_is_reported_and_restored_or_refused(project, plain_broker, prefix
         assert after == before and topic_facts(client, [events_topic])[events_topic] == (ids[events_topic][0], 3)
         record("test_data_safety_drift", "bad input", "a third partition added to database-events by hand",
                count(before), count(after), "reverting it would delete the topic: refused at preview")
+
+        topics = {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1,
+                  "perTopic": {"databaseEvents": {"partitions": 3}}}
+        stack.set_config("evidentsource-kafka:topics", auto.ConfigValue(json.dumps(topics)))
+        converged = stack.up()  # no refresh: the state says 2, the cluster and the stack say 3
+        assert "this run leaves partitions as the cluster has it, as asked" in converged.stdout
+        assert set(converged.summary.resource_changes) <= {"same", "update"}, converged.summary.resource_changes
+        stack.refresh()
+        settled = stack.preview()
+        assert set(settled.change_summary) == {"same"} and "after an interrupted update" not in settled.stdout
+        after = snapshot(client, list(names.values()))
+        assert after == before and topic_facts(client, [events_topic])[events_topic] == (ids[events_topic][0], 3)
+        record("test_data_safety_drift", "bad input", "the stack then asks for the 3 partitions the cluster already "
+               "has (the state says 2); plain `up`", count(before), count(after),
+               "converged: partitions left as the cluster has them, warned; `pulumi refresh` records them")
     finally:
         teardown(stack)
         delete_topics(client, list(names.values()))
