@@ -19,7 +19,7 @@ up: bootstrap broker
 preview: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
 	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
-	$(PY) tools/preview_report.py --stack $(STACK) --pulumi $(PULUMI)
+	$(PY) tools/preview_report.py --stack $(STACK) --pulumi $(PULUMI) --policy-pack policy
 
 ## down: stop the local broker (its data stays in .local/broker)
 down:

@@ -34,7 +34,7 @@ class Bench:
     """One benchmark session: the brokers, the program copy, and every sample taken."""
 
     def __init__(self, args: argparse.Namespace, tmp: Path, brokers: dict[str, dict]):
-        self.args, self.tmp, self.brokers = args, tmp, brokers
+        self.args, self.brokers = args, brokers
         self.secure = brokers["secure"]
         self.admin_config = broker.client_config(self.secure)
         engine_env = dict(kv.split("=", 1) for kv in args.engine_env)

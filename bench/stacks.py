@@ -24,11 +24,11 @@ from bench import measure
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tools"))
+import broker  # noqa: E402
 import projectenv  # noqa: E402
 import throwaway  # noqa: E402
 
 NS = "evidentsource-kafka"
-PROGRAM_FILES = throwaway.PROGRAM_FILES
 # The "fast" settings: checkpoints only at the end (the file backend rewrites the whole state after
 # every step otherwise) and 64 operations at once (the kafka provider batches ACL creations).
 FAST_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
@@ -111,7 +111,7 @@ class Project:
         git = ["git", "-C", str(PROJECT)]
         commit = subprocess.run([*git, "rev-parse", "--short", ref or "HEAD"], check=False, capture_output=True,
                                 text=True).stdout.strip()
-        dirty = not ref and subprocess.run([*git, "status", "--porcelain", "--", *PROGRAM_FILES], check=False,
+        dirty = not ref and subprocess.run([*git, "status", "--porcelain", "--", *throwaway.PROGRAM_FILES], check=False,
                                            capture_output=True, text=True).stdout.strip()
         return f"{commit}{' + uncommitted changes' if dirty else ''} (program files sha256 {digest.hexdigest()[:12]})"
 
@@ -137,8 +137,7 @@ class Project:
 
 def secrets_of(broker_info: dict, users: dict[str, str]) -> dict[str, str]:
     """Pulumi's own admin login plus each principal's password, as the staging file says to set them."""
-    jaas = ("org.apache.kafka.common.security.scram.ScramLoginModule required "
-            f'username="{broker_info["admin_username"]}" password="{broker_info["admin_password"]}";')
+    jaas = broker.jaas(broker_info["admin_password"])
     return {"saslJaasConfig": jaas, **{f"principalPasswords.{u}": p for u, p in users.items()}}
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.config_schema import StackConfig
+from components.kafka_acls import AclBinding
 
 # confluent_kafka spelling -> pulumi-kafka spelling (the provider's import id uses the latter).
 _OPERATION = {"ALL": "All", "READ": "Read", "WRITE": "Write", "CREATE": "Create", "DELETE": "Delete",
@@ -54,9 +55,9 @@ class LiveCluster:
 
 def acl_import_id(binding: Any) -> str:
     """A confluent_kafka AclBinding as pulumi-kafka's import id `principal|host|op|perm|type|name|pattern`."""
-    return "|".join((binding.principal, binding.host, _OPERATION[binding.operation.name],
-                     _PERMISSION[binding.permission_type.name], _RESOURCE_TYPE[binding.restype.name],
-                     binding.name, _PATTERN[binding.resource_pattern_type.name]))
+    return AclBinding(binding.principal, _OPERATION[binding.operation.name], _RESOURCE_TYPE[binding.restype.name],
+                      binding.name, _PATTERN[binding.resource_pattern_type.name], binding.host,
+                      _PERMISSION[binding.permission_type.name]).import_id
 
 
 def _pem_or_path(value: str, path_key: str, pem_key: str) -> dict[str, str]:

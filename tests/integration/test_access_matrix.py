@@ -143,8 +143,7 @@ def stored_state(stack_name: str) -> str:
 def test_scram_acl_stack_enforces_the_access_matrix(project, secure_broker, secure_admin, prefix, users, tmp_path):
     bootstrap = secure_broker["bootstrap_servers"]
     stack = project.stack(stack_config(bootstrap, prefix, users))
-    admin_jaas = ('org.apache.kafka.common.security.scram.ScramLoginModule required '
-                  f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";')
+    admin_jaas = broker.jaas(secure_broker["admin_password"])
     stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(admin_jaas, secret=True))
     for name, password in users.items():  # as the stack file says: pulumi config set --secret --path
         stack.set_config(f"{NS}:principalPasswords.{name}", auto.ConfigValue(password, secret=True), path=True)

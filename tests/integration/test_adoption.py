@@ -17,7 +17,6 @@ byte for byte; the seed's bindings that the program does not declare left in pla
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +27,11 @@ from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermission
 from pulumi import automation as auto
 
 import broker
+from bench import seed
 from components.catalog import CATALOG
 from components.live_cluster import acl_import_id
-from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, snapshot, teardown,
-                                       topic_config, topic_facts)
+from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
+                                       teardown, topic_config, topic_facts)
 
 pytestmark = pytest.mark.timeout(900)
 NS = "evidentsource-kafka"
@@ -41,41 +41,26 @@ NAMES = {s.key: s.default_name for s in CATALOG}
 PRINCIPALS = ("User:evidentsource", "User:external-consumer", "User:external-producer")
 ADOPT_TOOL = broker.PROJECT / "tools" / "adopt.py"
 
-# The seed document's commands, as written there ($KAFKA_BROKERS and all).
-SEED_COMMANDS = r"""
-kafka-topics.sh --create --topic evidentsource-transaction-proposals --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --if-not-exists
-kafka-topics.sh --create --topic evidentsource-database-events --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --config retention.ms=604800000 --if-not-exists
-kafka-topics.sh --create --topic evidentsource-async-commands --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --if-not-exists
-kafka-topics.sh --create --topic evidentsource-async-responses --bootstrap-server $KAFKA_BROKERS --partitions 3 --replication-factor 3 --if-not-exists
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-transaction-proposals
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-database-events
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-async-commands
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:evidentsource --operation All --topic evidentsource-async-responses
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:external-consumer --operation Read --operation Describe --topic evidentsource-database-events
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:external-consumer --operation Read --operation Describe --topic evidentsource-async-responses
-kafka-acls.sh --bootstrap-server $KAFKA_BROKERS --add --allow-principal User:external-producer --operation Write --operation Describe --topic evidentsource-async-commands
-"""
-TOOL = {"kafka-topics.sh": "topics", "kafka-acls.sh": "acls"}
 # The program's bindings that the seed's commands also made (consumer Read, producer Write): adopted.
 ADOPTED_ACLS = 3
 
 
 def replay_seed(secure_broker: dict) -> None:
-    """Each seed command through the broker's own admin classes: the local address, replication factor 1.
+    """Each of the seed's eleven commands (bench/seed.py: its order and spelling, the local address,
+    replication factor 1) through the broker's own admin classes.
 
     The topic commands run first (the ACLs name the topics), each group a few at a time: every
     command is a JVM start, and they do not depend on one another.
     """
-    def run(line: str) -> None:
-        script, *args = shlex.split(line.replace("$KAFKA_BROKERS", secure_broker["bootstrap_servers"]))
-        args = ["1" if previous == "--replication-factor" else arg for previous, arg in zip([None, *args], args)]
-        done = broker.admin(TOOL[script], args, dir=secure_broker["dir"], capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+    def run(command: tuple[str, list[str]]) -> None:
+        tool, args = command
+        done = broker.admin(tool, args, dir=secure_broker["dir"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{tool} {' '.join(args)}\n{done.stdout}{done.stderr}"
 
-    lines = SEED_COMMANDS.strip().splitlines()
+    commands = seed.seed_commands("", secure_broker["bootstrap_servers"])
     with ThreadPoolExecutor(max_workers=4) as pool:
-        for script in ("kafka-topics.sh", "kafka-acls.sh"):
-            list(pool.map(run, [line for line in lines if line.startswith(script)]))
+        for tool in ("topics", "acls"):
+            list(pool.map(run, [c for c in commands if c[0] == tool]))
 
 
 def live_acls(admin: AdminClient) -> set[str]:
@@ -108,8 +93,7 @@ def staging_shape(secure_broker: dict, adopt: dict | None = None) -> dict:
 
 def login(stack, secure_broker: dict) -> None:
     stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(
-        'org.apache.kafka.common.security.scram.ScramLoginModule required '
-        f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";', secret=True))
+        broker.jaas(secure_broker["admin_password"]), secret=True))
 
 
 @pytest.fixture
@@ -162,7 +146,7 @@ def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_adm
     stack = project.stack(staging_shape(secure_broker))
     login(stack, secure_broker)
     try:
-        assert "already exists on the cluster but not in this stack's state" in _refusal(stack)
+        assert "already exists on the cluster but not in this stack's state" in refused(stack)
         document = tmp_path / "adopt.json"
         tool = subprocess.run([sys.executable, str(ADOPT_TOOL), "--stack", stack.name, "--project-dir",
                                str(project.root), "--out", str(document)],
@@ -188,7 +172,3 @@ def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_adm
         teardown(stack)
 
 
-def _refusal(stack) -> str:
-    with pytest.raises(auto.CommandError) as caught:
-        stack.preview()
-    return str(caught.value)

@@ -20,19 +20,12 @@ from pulumi import automation as auto
 
 from components import outputs as keys
 from components.catalog import CATALOG
-from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, snapshot, teardown,
-                                       topic_facts, topics_with_prefix)
+from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
+                                       teardown, topic_facts, topics_with_prefix)
 
 pytestmark = pytest.mark.timeout(900)
 NS = "evidentsource-kafka"
 TOPIC = "kafka:index/topic:Topic"
-
-
-def refused(stack, operation=None) -> str:
-    """The refusal text of a preview (or the given operation) that must fail."""
-    with pytest.raises(auto.CommandError) as caught:
-        (operation or stack.preview)()
-    return str(caught.value)
 
 
 def test_changes_that_destroy_messages_are_refused_until_accepted_by_name(project, plain_broker, prefix):

@@ -68,8 +68,7 @@ def test_acl_changes_create_the_new_binding_before_deleting_the_old(project, sec
     responses, renamed = f"{prefix}evidentsource-async-responses", f"{prefix}responses-v2"
     stack = project.stack(settings(secure_broker, prefix, old_groups))
     stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(
-        'org.apache.kafka.common.security.scram.ScramLoginModule required '
-        f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";', secret=True))
+        broker.jaas(secure_broker["admin_password"]), secret=True))
     server_read = f"User:{prefix}server|*|Read|Allow|Topic|{{}}|Literal"
     consumer_group = f"User:{prefix}consumer|*|Read|Allow|Group|{{}}|Prefixed"
     poller = AclPoller(secure_admin, prefix)

@@ -20,8 +20,10 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
+from pulumi import automation as auto
 
 PROJECT = Path(__file__).resolve().parents[2]
 LEDGER = PROJECT / ".local" / "test-reports" / "data-safety.jsonl"
@@ -163,3 +165,10 @@ class Events:
     def ops(self, type_token: str) -> list[str]:
         """The ops that started on resources of one type."""
         return [op for kind, op, urn in self.steps if kind == "pre" and f"::{type_token}::" in urn.replace("$", "::")]
+
+
+def refused(stack, operation=None) -> str:
+    """The refusal text of a preview (or the given operation) that must fail."""
+    with pytest.raises(auto.CommandError) as caught:
+        (operation or stack.preview)()
+    return str(caught.value)

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+import broker
 from test_data_safety_messages import PROJECT, Events
 
 pytestmark = pytest.mark.timeout(600)
@@ -37,7 +38,7 @@ def dev_shape(bootstrap: str, prefix: str) -> dict:
     return config
 
 
-def violations(stack, **settings) -> tuple[list, str]:
+def violations(stack) -> tuple[list, str]:
     """The policy events of a preview with the pack, and the error text if the preview failed."""
     events = Events()
     try:
@@ -80,8 +81,7 @@ def test_quiet_on_the_staging_shape(project, secure_broker, prefix):
     config["topics"] |= {"namePrefix": prefix, "replicationFactor": 1}  # and one node
     stack = project.stack(config)
     stack.set_config("evidentsource-kafka:saslJaasConfig", auto.ConfigValue(
-        'org.apache.kafka.common.security.scram.ScramLoginModule required '
-        f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";', secret=True))
+        broker.jaas(secure_broker["admin_password"]), secret=True))
     for user in ("evidentsource", "evidentsource-streams-lambda", "external-consumer", "external-producer"):
         stack.set_config(f"evidentsource-kafka:principalPasswords.{user}", auto.ConfigValue("pw-" + user, secret=True),
                          path=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+import broker
+
 pytestmark = pytest.mark.timeout(900)
 
 NS = "evidentsource-kafka"
@@ -64,8 +66,7 @@ def test_retention_and_consumer_change_in_words(project, secure_broker, prefix, 
     bootstrap = secure_broker["bootstrap_servers"]
     consumer_a, consumer_b, server = f"{prefix}consumer-a", f"{prefix}consumer-b", f"{prefix}server"
     stack = project.stack(stack_config(bootstrap, prefix, consumer_a))
-    admin_jaas = ('org.apache.kafka.common.security.scram.ScramLoginModule required '
-                  f'username="{secure_broker["admin_username"]}" password="{secure_broker["admin_password"]}";')
+    admin_jaas = broker.jaas(secure_broker["admin_password"])
     stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(admin_jaas, secret=True))
     set_password(stack, server, users[server])
     set_password(stack, consumer_a, users[consumer_a])

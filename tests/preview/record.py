@@ -28,6 +28,7 @@ POLICY_FIXTURE = Path(__file__).resolve().parent / "policy_fixture"
 sys.path.insert(0, str(PROJECT / "tools"))
 import broker  # noqa: E402
 import projectenv  # noqa: E402
+import throwaway  # noqa: E402
 import yaml  # noqa: E402
 
 NS = "evidentsource-kafka"
@@ -60,12 +61,7 @@ def stack_config(bootstrap: str, protect: bool, consumer: str = "external-consum
 class Recorder:
     def __init__(self, work: Path, info: dict):
         self.work, self.info = work, info
-        self.program = work / "program"
-        shutil.copytree(PROJECT, self.program, ignore=lambda d, names: [
-            n for n in names if d == str(PROJECT) and n not in ("Pulumi.yaml", "__main__.py", "components")]
-            + ["__pycache__"])
-        settings = (self.program / "Pulumi.yaml").read_text()
-        (self.program / "Pulumi.yaml").write_text(settings.replace("virtualenv: .venv", f"virtualenv: {projectenv.VENV}"))
+        self.program = throwaway.copy_program(work / "program")
         self.env = projectenv.engine_env()
         self.env |= {"PULUMI_BACKEND_URL": (work / "state").as_uri(), "PULUMI_CONFIG_PASSPHRASE": "recording"}
         (work / "state").mkdir()
@@ -133,9 +129,7 @@ def main() -> None:
         rec = Recorder(work, info)
         bootstrap = info["bootstrap_servers"]
         rec.pulumi("stack", "init")
-        admin = ('org.apache.kafka.common.security.scram.ScramLoginModule required '
-                 f'username="{info["admin_username"]}" password="{info["admin_password"]}";')
-        rec.pulumi("config", "set", "--secret", f"{NS}:saslJaasConfig", admin)
+        rec.pulumi("config", "set", "--secret", f"{NS}:saslJaasConfig", broker.jaas(info["admin_password"]))
         base_users = ("evidentsource", "evidentsource-streams-lambda", "external-consumer-a", "external-producer")
         rec.configure(stack_config(bootstrap, protect=False), base_users)
         rec.preview("create.json")
@@ -250,7 +244,8 @@ def craft_msk_iam() -> None:
     digest = Digest("prod")
 
     spec, kind = BY_KEY["databaseEvents"], "aws:msk/topic:Topic"
-    name, parent = f"evidentsource-{spec.resource_name}", ("evidentsource:kafka:Topics", "evidentsource")
+    name = topics.topic_resource_name(topics.COMPONENT_NAME, spec)
+    parent = ("evidentsource:kafka:Topics", topics.COMPONENT_NAME)
     inputs = [{"clusterArn": CLUSTER_ARN, "name": spec.default_name, "partitionCount": 6, "replicationFactor": 3,
                "configs": json.dumps(topics.topic_configs(spec, c.topics), sort_keys=True)} for c in (old, new)]
     guarded = {"protect": True, "retainOnDelete": True}
