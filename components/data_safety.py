@@ -32,7 +32,7 @@ import pulumi
 from components import live_cluster, prior_state
 from components.catalog import CATALOG
 from components.config_schema import NAMESPACE, StackConfig, TopicSettings
-from components.kafka_acls import AclBinding
+from components.kafka_acls import AclBinding, acl_resource_name
 from components.live_cluster import LiveCluster
 from components.prior_state import PriorState
 from components.topics import TopicPlan, partitions_of, topic_resource_name
@@ -333,7 +333,7 @@ def adopt_acls(config: StackConfig, assessment: Assessment, bindings: dict[str, 
     """The ACL bindings to import (adopt.acls), as suffix -> import id; raises if they cannot be listed."""
     if not config.adopt.acls or _planning_import() or _under_mocks():
         return {}
-    names = {f"{acls_component}-{suffix}": (suffix, b) for suffix, b in bindings.items()}
+    names = {acl_resource_name(acls_component, suffix): (suffix, b) for suffix, b in bindings.items()}
     imports, refusals = acl_adoption(names, assessment.prior, assessment.live)
     _report([f"adopting {len(imports)} existing ACL binding(s)"] if imports else [], [], refusals)
     return imports

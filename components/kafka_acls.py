@@ -61,6 +61,11 @@ def binding(principal: str, grant: Grant) -> tuple[str, AclBinding]:
                               "Prefixed" if grant.prefixed else "Literal")
 
 
+def acl_resource_name(component: str, suffix: str) -> str:
+    """The Pulumi name of an ACL resource: the component's name and the binding's stable suffix."""
+    return f"{component}-{suffix}"
+
+
 def acl_bindings(model: AccessModel) -> dict[str, AclBinding]:
     """Every ACL the model needs, keyed by its stable resource-name suffix (pure)."""
     found: dict[str, AclBinding] = {}
@@ -95,7 +100,7 @@ class KafkaAcls(pulumi.ComponentResource):
         self.bindings = acl_bindings(args.model)
         self.acls = {
             suffix: kafka.Acl(
-                f"{name}-{suffix}",
+                acl_resource_name(name, suffix),
                 acl_principal=acl.principal,
                 acl_host=acl.host,
                 acl_operation=acl.operation,

@@ -40,7 +40,7 @@ from components.catalog import CATALOG  # noqa: E402
 from components.config_schema import NAMESPACE, SECRET_KEYS  # noqa: E402
 from components.data_safety import PLANNING_IMPORT_ENV  # noqa: E402
 from components.kafka_acls import COMPONENT_NAME as ACLS  # noqa: E402
-from components.kafka_acls import acl_bindings  # noqa: E402
+from components.kafka_acls import acl_bindings, acl_resource_name  # noqa: E402
 from components.topics import COMPONENT_NAME as TOPICS  # noqa: E402
 from components.topics import topic_resource_name  # noqa: E402
 
@@ -94,6 +94,7 @@ def fill_in(plan: dict, config: stack_config.StackConfig, live: live_cluster.Liv
     topic_by_resource = {topic_resource_name(TOPICS, s): s.key for s in CATALOG}
     model = access_model.build(config)
     bindings = acl_bindings(model) if model.enforcer == "kafka-acls" else {}
+    binding_by_resource = {acl_resource_name(ACLS, suffix): b for suffix, b in bindings.items()}
     kept, report, adopted = [], [], 0
     for entry in plan.get("resources", []):
         name = entry.get("logicalName") or entry["name"]
@@ -108,7 +109,7 @@ def fill_in(plan: dict, config: stack_config.StackConfig, live: live_cluster.Liv
             report.append(f"import   topic {topic} ({found.partitions} partitions, replication factor "
                           f"{found.replication_factor})")
         elif kind == ACL:
-            binding = bindings[name.removeprefix(f"{ACLS}-")]
+            binding = binding_by_resource[name]
             if binding.import_id not in (live.acl_ids or ()):
                 report.append(f"create   ACL {binding.import_id}")
                 continue
