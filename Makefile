@@ -1,44 +1,53 @@
 # The two commands of the Quick start are `make up` and `make test`.
-# Everything here goes through tools/: bootstrap (engine, plugin, venv, Kafka jars),
-# broker.py (the local Kafka broker) and the tools/pulumi wrapper (project environment).
+# Everything here goes through tools/: toolchain/ (bootstrap: engine, plugin, venv, Kafka jars),
+# cluster/ (the local Kafka broker), ops/ (live check, adoption), preview/ (the PR report)
+# and the tools/pulumi wrapper (the project's environment).
 
 PY      := .venv/bin/python
 PULUMI  := tools/pulumi
 STACK   ?= dev
 
-.PHONY: up preview down test bench adopt bootstrap broker livecheck
+.PHONY: up preview down test unit layers bench adopt bootstrap broker
 
 ## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live
 up: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
 	$(PULUMI) up --stack $(STACK) --yes
 	$(PULUMI) stack output --stack $(STACK)
-	$(PY) tools/livecheck.py --stack $(STACK)
+	$(PY) -m tools.ops.livecheck --stack $(STACK)
 
 ## preview: what `pulumi up` would change on the dev stack, then the same report pull requests get
 preview: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
 	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
-	$(PY) tools/preview_report.py --stack $(STACK) --pulumi $(PULUMI) --policy-pack policy
+	$(PY) -m tools.preview.report --stack $(STACK) --pulumi $(PULUMI) --policy-pack policy
 
 ## down: stop the local broker (its data stays in .local/broker)
 down:
-	@if [ -x $(PY) ]; then $(PY) tools/broker.py stop; else echo "nothing to stop"; fi
+	@if [ -x $(PY) ]; then $(PY) -m tools.cluster.broker stop; else echo "nothing to stop"; fi
 
-## test: the whole suite; it bootstraps, and starts and stops its own brokers
-test: bootstrap
+## test: the whole suite (the layer contract first); it bootstraps, and starts and stops its own brokers
+test: bootstrap layers
 	$(PY) -m pytest
 
+## unit: the fast tests only (Pulumi mocks, the preview renderer, the layer contract; no engine, no broker)
+unit: bootstrap layers
+	$(PY) -m pytest tests/unit tests/preview/test_preview_units.py tests/preview/test_preview_golden.py
+
+## layers: the program's imports point only down its pipeline (import-linter, pyproject.toml)
+layers: bootstrap
+	.venv/bin/lint-imports
+
 bootstrap:
-	@python3 tools/bootstrap.py
+	@python3 -m tools.toolchain.bootstrap
 
 broker: bootstrap
-	$(PY) tools/broker.py start --mode plain
+	$(PY) -m tools.cluster.broker start --mode plain
 
 ## bench: the program against the seed's procedure, at 10/100/500 consumers (~25 min, own brokers; not part of test)
 bench: bootstrap
-	$(PY) bench/run.py --out bench/results
+	$(PY) -m bench.run --out bench/results
 
 ## adopt: write a `pulumi import --file` document for what the cluster already has (STACK=staging make adopt)
 adopt: bootstrap
-	$(PY) tools/adopt.py --stack $(STACK)
+	$(PY) -m tools.ops.adopt --stack $(STACK)

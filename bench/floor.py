@@ -3,7 +3,7 @@
 confluent_kafka's AdminClient sends one CreateTopics, one CreateAcls and one
 AlterUserScramCredentials request: what the wire needs, and the denominator of every
 ratio in the report. For a stack, the work is derived with the program's own pure
-functions (stack_config.parse, access_model.build, kafka_acls.acl_bindings,
+functions (load.parse, access_model.build, kafka_acls.acl_bindings,
 topics.topic_configs), so it is exactly what `pulumi up` creates.
 """
 
@@ -49,19 +49,18 @@ def seed_work(prefix: str) -> Work:
 
 def stack_work(bootstrap: str, prefix: str, consumers: int) -> Work:
     """What `pulumi up` of the benchmark's ACL stack with `consumers` external consumers creates."""
-    from components import access_model, kafka_acls, stack_config
-    from components.catalog import CATALOG
-    from components.topics import partitions_of, topic_configs
+    from components.config import load
+    from components.model.acl_bindings import acl_bindings
+    from components.safety.topic_plan import wanted_topics
 
     config = stacks.acl_stack_config(bootstrap, prefix, consumers)
     users = stacks.passwords(config)
     login = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";'
-    parsed = stack_config.parse({**config, "saslJaasConfig": login, "principalPasswords": users})
-    topics = {parsed.topics.name_of(spec.key): (partitions_of(spec, parsed.topics), topic_configs(spec, parsed.topics))
-              for spec in CATALOG}
+    parsed = load.parse({**config, "saslJaasConfig": login, "principalPasswords": users})
+    topics = {w.name: (w.partitions, w.configs) for w in wanted_topics(parsed)}
     bindings = [AclBinding(RESOURCE_TYPE[b.resource_type], b.resource_name, ResourcePatternType[b.pattern.upper()],
                            b.principal, b.host, AclOperation[b.operation.upper()], AclPermissionType.ALLOW)
-                for b in kafka_acls.acl_bindings(access_model.build(parsed)).values()]
+                for b in acl_bindings(parsed.access_model()).values()]
     return Work(topics, bindings, users if parsed.access.create_scram_users else {}, prefix,
                 parsed.topics.replication_factor)
 

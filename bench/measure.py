@@ -22,6 +22,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 SAMPLE_S = 0.1
 REDISCOVER = 5  # walk the whole tree (every thread's children) only every 5th sample: it costs CPU
+# ... except in a run's first seconds, where short runs start their plugins: a provider that lives
+# half a second of a 1-second preview would otherwise be missed between two walks.
+EVERY_SAMPLE_FOR = 50
 
 
 def loadavg() -> float:
@@ -90,7 +93,7 @@ class _Sampler(threading.Thread):
     def run(self) -> None:
         count = 0
         while not self.done.is_set():
-            if count % REDISCOVER == 0:
+            if count < EVERY_SAMPLE_FOR or count % REDISCOVER == 0:
                 self.pids = _tree(self.root)
                 self.classify()  # again each time: a child seen between fork and exec has its parent's cmdline
             self.sample()

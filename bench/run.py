@@ -3,7 +3,7 @@
 floor, side by side on local brokers this command starts (secure and plain, free ports, temp
 dir) and stops again.
 
-    .venv/bin/python bench/run.py [--sizes 10,100,500] [--runs 3] [--warmup 1] [--out bench/results]
+    .venv/bin/python -m bench.run [--sizes 10,100,500] [--runs 3] [--warmup 1] [--out bench/results]
 
 Each measurement runs --runs times after --warmup rounds; the report gives median, min and
 max, the 1-minute load average beside each, and writes bench.md, bench.png and bench.json
@@ -21,11 +21,10 @@ import time
 import uuid
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT), str(PROJECT / "tools")]
+from bench import floor, measure, report, seed, stacks
+from tools.cluster import broker
 
-import broker  # noqa: E402  (tools/ is on the path only now)
-from bench import floor, measure, report, seed, stacks  # noqa: E402
+PROJECT = Path(__file__).resolve().parent.parent
 
 BASE = 1  # the staging file's own shape: one external consumer
 

@@ -3,7 +3,7 @@
 The seed creates the four topics with four `kafka-topics.sh --create` commands and grants
 access with seven `kafka-acls.sh --add` commands (ten ACL bindings: each `--operation` is
 one). Here they are replayed through the broker's own admin command classes
-(tools/broker.py admin), one JVM per command as the shell scripts start one, with the
+(tools/cluster/broker.py admin), one JVM per command as the shell scripts start one, with the
 seed's flags, except the replication factor (1 on a single node) and a per-run topic-name
 prefix (so runs do not see each other's topics).
 
@@ -13,12 +13,8 @@ The floor for the same work is in floor.py.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from bench import measure
-
-PROJECT = Path(__file__).resolve().parent.parent
-BROKER_PY = PROJECT / "tools" / "broker.py"
 
 # The seed's four topic commands: name, extra flags (only database-events sets a retention).
 SEED_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -59,7 +55,7 @@ def replay_seed(broker_dir: str, prefix: str, bootstrap: str) -> measure.Sample:
     load = measure.loadavg()
     wall, peak, cpu = 0.0, 0, 0.0
     for tool, args in seed_commands(prefix, bootstrap):
-        sample = measure.run([sys.executable, str(BROKER_PY), "admin", tool, "--dir", broker_dir, "--", *args],
+        sample = measure.run([sys.executable, "-m", "tools.cluster.broker", "admin", tool, "--dir", broker_dir, "--", *args],
                              timeout=180)
         if "ERROR" in sample.output or "Error" in sample.output:
             raise RuntimeError(f"seed command failed: {tool} {' '.join(args)}\n{sample.output[-2000:]}")

@@ -14,21 +14,22 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from bench import measure
+from components.model.names import NAMESPACE
+from tests.support.stack_configs import secure_stack
+
+from tests.support import throwaway
+from tools.cluster import broker
+from tools.toolchain import projectenv
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "tools"))
-import broker  # noqa: E402
-import projectenv  # noqa: E402
-import throwaway  # noqa: E402
 
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 # The "fast" settings: checkpoints only at the end (the file backend rewrites the whole state after
 # every step otherwise) and 64 operations at once (the kafka provider batches ACL creations).
 FAST_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
@@ -58,8 +59,7 @@ def acl_stack_config(bootstrap: str, prefix: str, consumers: int) -> dict:
         count = consumers if role == "externalConsumers" else 1
         access[role]["principals"] = [f"User:{user_name(prefix, role, i, count)}" for i in range(count)]
     topics = {**staging[f"{NS}:topics"], "replicationFactor": 1, "protect": False, "namePrefix": prefix}
-    cluster = {"bootstrapServers": [bootstrap], "securityProtocol": "SASL_PLAINTEXT", "saslMechanism": "SCRAM-SHA-512"}
-    return {"cluster": cluster, "topics": topics, "access": access}
+    return secure_stack(bootstrap, topics, access)
 
 
 def dev_stack_config(bootstrap: str, prefix: str) -> dict:
@@ -88,7 +88,7 @@ def passwords(config: dict) -> dict[str, str]:
 
 @dataclass
 class Project:
-    """A copy of the program in a temp dir (tools/throwaway.py, as the tests use) and its engine env."""
+    """A copy of the program in a temp dir (tests/support/throwaway.py, as the tests use) and its engine env."""
 
     root: Path
     env: dict[str, str]
@@ -97,7 +97,6 @@ class Project:
     def create(cls, root: Path, state: Path, engine_env: dict[str, str], ref: str | None = None) -> Project:
         """Copy the program (the working tree, or git `ref`) to root; its engine env uses the state dir."""
         throwaway.copy_program(root, ref)
-        sys.path.insert(0, str(root))  # floor.stack_work derives its work from this very copy
         state.mkdir(parents=True, exist_ok=True)
         env = projectenv.engine_env({**os.environ, "PULUMI_BACKEND_URL": state.as_uri(),
                                      "PULUMI_CONFIG_PASSPHRASE": "bench-only-passphrase"})

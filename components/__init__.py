@@ -1,14 +1,14 @@
-"""Component resources and the data they are derived from.
+"""The program: its folders are the pipeline, and imports only point down it.
 
-Read in this order:
-- catalog: the four EvidentSource topics, as data;
-- config_schema, config_checks, stack_config: the stack's settings, typed and validated;
-- data_safety (with live_cluster, prior_state): what the cluster and the stack's state hold,
-  the refusal of every change that would destroy a topic's messages, adoption plans;
-- access_model: the seed's roles and what each may do, derived from the catalogue;
-- kafka_acls, msk_iam: the two enforcers of that model (Kafka ACLs, MSK IAM policies);
-- ports, network: MSK listener ports and the security-group ingress built on them;
-- connection (with jaas, arns): how Pulumi reaches the cluster and AWS;
-- topics, scram_users: the remaining resources;
-- outputs: what a user needs next.
+- model/: pure data and functions: the catalogue of topics, the access model and its two
+  translations (ACL bindings, IAM policy documents), MSK listeners and ports, ARNs, JAAS
+  strings, names;
+- config/: the stack's settings, typed and validated (schema, *_rules), the validated whole
+  (stack_config) and how to connect to the cluster (connection); load.py alone reads
+  `pulumi.Config`;
+- safety/: what the live cluster and the stack's state hold, the plan of each topic, and the
+  refusal of every change that would destroy messages; adoption;
+- resources/: the component resources and providers that declare all that;
+- outputs.py: what a user needs next; program.py: the wiring, top-down.
+sdk_debug.py stands apart: it quiets the Pulumi SDK's per-resource debug round trips.
 """

@@ -8,7 +8,6 @@ real Kafka broker that the session starts on free ports in a temp dir (never the
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,12 +15,10 @@ import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
-sys.path.insert(0, str(PROJECT / "tools"))
 
-import broker  # noqa: E402
-import projectenv  # noqa: E402
-import throwaway  # noqa: E402
+from tools.cluster import broker
+from tools.toolchain import projectenv
+from tests.support import throwaway
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ resource is protected, or when the stack names its topic key in `topics.acceptDa
 
 from __future__ import annotations
 
+from pydantic.alias_generators import to_snake
+
 from guardrails.model import Resource, StackContext
 
 NAME = "topics-protected"
@@ -15,7 +17,9 @@ TOPIC_TYPES = ("kafka:index/topic:Topic", "aws:msk/topic:Topic")
 
 
 def _kebab(key: str) -> str:
-    return "".join(f"-{c.lower()}" if c.isupper() else c for c in key)
+    """`databaseEvents` -> `database-events`, as the program names topic resources (pydantic's converter,
+    not the program's code: the pack stays independent of what it guards)."""
+    return to_snake(key).replace("_", "-")
 
 
 def validate(resource: Resource, stack: StackContext) -> list[str] | None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import secrets
-import sys
-from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-import broker  # noqa: E402
+from tools.cluster import broker
 
 
 @pytest.fixture

@@ -21,13 +21,15 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 from pulumi import automation as auto
 
-import broker
-from components import outputs as keys
-from components.catalog import BY_KEY
+from components.model import names as keys
+from components.model.catalog import BY_KEY
+from components.model.names import NAMESPACE
+from tests.support.stack_configs import secure_stack
+from tools.cluster import broker
 
 pytestmark = pytest.mark.timeout(1200)
 
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 TOPICS = ("transactionProposals", "databaseEvents", "asyncCommands", "asyncResponses")
 DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
           KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED)
@@ -35,11 +37,10 @@ DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_
 
 def stack_config(bootstrap: str, prefix: str, users: dict[str, str]) -> dict:
     user = {name.removeprefix(prefix): f"User:{name}" for name in users}
-    return {
-        "cluster": {"bootstrapServers": [bootstrap], "securityProtocol": "SASL_PLAINTEXT",
-                    "saslMechanism": "SCRAM-SHA-512"},
-        "topics": {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False},
-        "access": {
+    return secure_stack(
+        bootstrap,
+        topics={"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False},
+        access={
             "createScramUsers": True,
             "server": {"principals": [user["server"]], "groupPrefix": f"{prefix}server-",
                        "transactionalIdPrefix": f"{prefix}tx-"},
@@ -47,7 +48,7 @@ def stack_config(bootstrap: str, prefix: str, users: dict[str, str]) -> dict:
             "externalConsumers": {"principals": [user["consumer-a"], user["consumer-b"]], "groupPrefix": f"{prefix}ext-"},
             "externalProducers": {"principals": [user["producer"]]},
         },
-    }
+    )
 
 
 def client_settings(properties: str, username: str, password: str) -> dict:

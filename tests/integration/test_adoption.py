@@ -7,7 +7,7 @@ and adopts with one of the two ways:
 - the stack setting `adopt: {topics: true, acls: true}`: the first `up` imports and then
   changes only the real differences in place (the 1-day retention the seed's commands forgot,
   the durable defaults);
-- tools/adopt.py writes a `pulumi import --file` document, `pulumi import` records it, and
+- tools/ops/adopt.py writes a `pulumi import --file` document, `pulumi import` records it, and
   the next preview shows only in-place updates.
 Asserted each time: zero creates, replaces and deletes of topics; the same topic ids (Kafka
 gives a recreated topic a new id); the retentions as the seed's table says; every message
@@ -26,20 +26,22 @@ from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermission
                                    ResourcePatternType, ResourceType)
 from pulumi import automation as auto
 
-import broker
 from bench import seed
-from components.catalog import CATALOG
-from components.live_cluster import acl_import_id
+from components.model.catalog import CATALOG
+from components.model.names import NAMESPACE
+from components.safety.live_cluster import acl_import_id
+from tests.support.stack_configs import secure_stack
+from tools.cluster import broker
 from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
                                        teardown, topic_config, topic_facts)
 
 pytestmark = pytest.mark.timeout(900)
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 TOPIC = "kafka:index/topic:Topic"
 ACL = "kafka:index/acl:Acl"
 NAMES = {s.key: s.default_name for s in CATALOG}
 PRINCIPALS = ("User:evidentsource", "User:external-consumer", "User:external-producer")
-ADOPT_TOOL = broker.PROJECT / "tools" / "adopt.py"
+ADOPT_TOOL = [sys.executable, "-m", "tools.ops.adopt"]
 
 # The program's bindings that the seed's commands also made (consumer Read, producer Write): adopted.
 ADOPTED_ACLS = 3
@@ -80,14 +82,12 @@ def clean_up(admin: AdminClient, client: dict) -> None:
 
 def staging_shape(secure_broker: dict, adopt: dict | None = None) -> dict:
     """The staging stack's shape (SCRAM, Kafka ACLs, the seed's principals), on the local broker."""
-    config = {
-        "cluster": {"bootstrapServers": [secure_broker["bootstrap_servers"]], "securityProtocol": "SASL_PLAINTEXT",
-                    "saslMechanism": "SCRAM-SHA-512"},
-        "topics": {"partitions": 3, "replicationFactor": 1},  # protected and retained: a real, adopted stack
-        "access": {"server": {"principals": ["User:evidentsource"]},
-                   "externalConsumers": {"principals": ["User:external-consumer"]},
-                   "externalProducers": {"principals": ["User:external-producer"]}},
-    }
+    config = secure_stack(
+        secure_broker["bootstrap_servers"],
+        topics={"partitions": 3, "replicationFactor": 1},  # protected and retained: a real, adopted stack
+        access={"server": {"principals": ["User:evidentsource"]},
+                "externalConsumers": {"principals": ["User:external-consumer"]},
+                "externalProducers": {"principals": ["User:external-producer"]}})
     return {**config, "adopt": adopt} if adopt else config
 
 
@@ -148,7 +148,7 @@ def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_adm
     try:
         assert "already exists on the cluster but not in this stack's state" in refused(stack)
         document = tmp_path / "adopt.json"
-        tool = subprocess.run([sys.executable, str(ADOPT_TOOL), "--stack", stack.name, "--project-dir",
+        tool = subprocess.run([*ADOPT_TOOL, "--stack", stack.name, "--project-dir",
                                str(project.root), "--out", str(document)],
                               env=os.environ, capture_output=True, text=True, timeout=300)
         assert tool.returncode == 0, tool.stdout + tool.stderr
@@ -167,7 +167,7 @@ def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_adm
         events = Events()
         stack.up(on_event=events)
         assert sorted(events.ops(TOPIC)) == ["update"] * 4
-        assert_adopted(seeded, secure_admin, "tools/adopt.py + pulumi import --file, then `up`")
+        assert_adopted(seeded, secure_admin, "tools/ops/adopt.py + pulumi import --file, then `up`")
     finally:
         teardown(stack)
 

@@ -18,13 +18,14 @@ import time
 import pytest
 from pulumi import automation as auto
 
-from components import outputs as keys
-from components.catalog import CATALOG
+from components.model import names as keys
+from components.model.catalog import CATALOG
+from components.model.names import NAMESPACE
 from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
                                        teardown, topic_facts, topics_with_prefix)
 
 pytestmark = pytest.mark.timeout(900)
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 TOPIC = "kafka:index/topic:Topic"
 
 

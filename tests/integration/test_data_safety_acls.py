@@ -21,24 +21,24 @@ import pytest
 from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 from pulumi import automation as auto
 
-import broker
-from components.live_cluster import acl_import_id
+from components.model.names import NAMESPACE
+from components.safety.live_cluster import acl_import_id
+from tests.support.stack_configs import secure_stack
+from tools.cluster import broker
 from test_data_safety_messages import Events, delete_topics, teardown
 
 pytestmark = pytest.mark.timeout(600)
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 ACL = "kafka:index/acl:Acl"
 
 
 def settings(secure_broker: dict, prefix: str, consumer_groups: str, topics: dict | None = None) -> dict:
-    return {
-        "cluster": {"bootstrapServers": [secure_broker["bootstrap_servers"]], "securityProtocol": "SASL_PLAINTEXT",
-                    "saslMechanism": "SCRAM-SHA-512"},
-        "topics": {"namePrefix": prefix, "partitions": 1, "replicationFactor": 1, "protect": False, **(topics or {})},
-        "access": {"server": {"principals": [f"User:{prefix}server"]},
-                   "externalConsumers": {"principals": [f"User:{prefix}consumer"], "groupPrefix": consumer_groups},
-                   "externalProducers": {"principals": [f"User:{prefix}producer"]}},
-    }
+    return secure_stack(
+        secure_broker["bootstrap_servers"],
+        topics={"namePrefix": prefix, "partitions": 1, "replicationFactor": 1, "protect": False, **(topics or {})},
+        access={"server": {"principals": [f"User:{prefix}server"]},
+                "externalConsumers": {"principals": [f"User:{prefix}consumer"], "groupPrefix": consumer_groups},
+                "externalProducers": {"principals": [f"User:{prefix}producer"]}})
 
 
 class AclPoller(threading.Thread):

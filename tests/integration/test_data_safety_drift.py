@@ -18,7 +18,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions
 from pulumi import automation as auto
 
-from components.catalog import CATALOG
+from components.model.catalog import CATALOG
 from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
                                        teardown, topic_config, topic_facts)
 

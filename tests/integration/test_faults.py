@@ -21,13 +21,14 @@ import threading
 import pytest
 from pulumi import automation as auto
 
-import broker
-from components.catalog import CATALOG
+from components.model.catalog import CATALOG
+from components.model.names import NAMESPACE
+from tools.cluster import broker
 from test_data_safety_messages import (Events, count, produce_known, record, snapshot, teardown, topic_config,
                                        topic_facts, topics_with_prefix)
 
 pytestmark = pytest.mark.timeout(900)
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 TOPIC = "kafka:index/topic:Topic"
 
 

@@ -18,7 +18,9 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-import broker
+from components.model.names import NAMESPACE
+from tests.support.stack_configs import secure_cluster
+from tools.cluster import broker
 from test_data_safety_messages import PROJECT, Events
 
 pytestmark = pytest.mark.timeout(600)
@@ -76,14 +78,13 @@ def test_fires_on_a_production_stack_with_one_replica(project, plain_broker, pre
 
 def test_quiet_on_the_staging_shape(project, secure_broker, prefix):
     config = stack_file("staging")
-    config["cluster"] |= {"bootstrapServers": [secure_broker["bootstrap_servers"]],
-                          "securityProtocol": "SASL_PLAINTEXT"}  # the local broker has no TLS
+    config["cluster"] |= secure_cluster(secure_broker["bootstrap_servers"])  # the local broker has no TLS
     config["topics"] |= {"namePrefix": prefix, "replicationFactor": 1}  # and one node
     stack = project.stack(config)
-    stack.set_config("evidentsource-kafka:saslJaasConfig", auto.ConfigValue(
+    stack.set_config(f"{NAMESPACE}:saslJaasConfig", auto.ConfigValue(
         broker.jaas(secure_broker["admin_password"]), secret=True))
     for user in ("evidentsource", "evidentsource-streams-lambda", "external-consumer", "external-producer"):
-        stack.set_config(f"evidentsource-kafka:principalPasswords.{user}", auto.ConfigValue("pw-" + user, secret=True),
+        stack.set_config(f"{NAMESPACE}:principalPasswords.{user}", auto.ConfigValue("pw-" + user, secret=True),
                          path=True)
     try:
         found, error = violations(stack)

@@ -1,7 +1,7 @@
 """The preview renderer on the real engine: a SCRAM + ACL stack on the secure broker.
 
 Deploy, then change a topic's retention and swap an external consumer's principal in the
-stack's config, and let tools/preview_report.py run `pulumi preview` itself: the Markdown
+stack's config, and let tools/preview/report.py run `pulumi preview` itself: the Markdown
 must show the retention change with both values, the old principal's lost access and the
 new one's gained access in words, and no secret anywhere. Then a real policy pack (the
 renderer's test fixture) refuses a too-short retention and the report lists the violation.
@@ -17,13 +17,15 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-import broker
+from components.model.names import NAMESPACE
+from tests.support.stack_configs import secure_stack
+from tools.cluster import broker
 
 pytestmark = pytest.mark.timeout(900)
 
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 PROJECT = Path(__file__).resolve().parents[2]
-RENDERER = PROJECT / "tools" / "preview_report.py"
+RENDERER = [sys.executable, "-m", "tools.preview.report"]
 POLICY_FIXTURE = PROJECT / "tests" / "preview" / "policy_fixture"
 
 
@@ -31,16 +33,11 @@ def stack_config(bootstrap: str, prefix: str, consumer: str, retention: str | No
     topics = {"namePrefix": prefix, "partitions": 1, "replicationFactor": 1, "protect": False}
     if retention:
         topics["perTopic"] = {"databaseEvents": {"retention": retention}}
-    return {
-        "cluster": {"bootstrapServers": [bootstrap], "securityProtocol": "SASL_PLAINTEXT",
-                    "saslMechanism": "SCRAM-SHA-512"},
-        "topics": topics,
-        "access": {
-            "createScramUsers": True,
-            "server": {"principals": [f"User:{prefix}server"], "groupPrefix": f"{prefix}server-"},
-            "externalConsumers": {"principals": [f"User:{consumer}"], "groupPrefix": f"{prefix}ext-"},
-        },
-    }
+    return secure_stack(bootstrap, topics, {
+        "createScramUsers": True,
+        "server": {"principals": [f"User:{prefix}server"], "groupPrefix": f"{prefix}server-"},
+        "externalConsumers": {"principals": [f"User:{consumer}"], "groupPrefix": f"{prefix}ext-"},
+    })
 
 
 def set_settings(stack: auto.Stack, config: dict) -> None:
@@ -55,7 +52,7 @@ def set_password(stack: auto.Stack, user: str, password: str) -> None:
 def render(stack: auto.Stack, root: Path, out: Path, *extra: str) -> tuple[int, str, str, str]:
     """(exit code, Markdown, summary, raw preview) of the renderer running the preview itself."""
     md, summary, raw = out / "preview.md", out / "summary.txt", out / "preview.jsonl"
-    done = subprocess.run([sys.executable, str(RENDERER), "--stack", stack.name, "--cwd", str(root),
+    done = subprocess.run([*RENDERER, "--stack", stack.name, "--cwd", str(root),
                            "--markdown", str(md), "--summary", str(summary), "--save-json", str(raw), *extra],
                           capture_output=True, text=True, timeout=600)
     assert md.exists(), done.stderr[-3000:]

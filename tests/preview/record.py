@@ -22,16 +22,19 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml
+
+from components.model.names import NAMESPACE
+from tests.support import throwaway
+from tests.support.stack_configs import secure_stack
+from tools.cluster import broker
+from tools.toolchain import projectenv
+
 PROJECT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 POLICY_FIXTURE = Path(__file__).resolve().parent / "policy_fixture"
-sys.path.insert(0, str(PROJECT / "tools"))
-import broker  # noqa: E402
-import projectenv  # noqa: E402
-import throwaway  # noqa: E402
-import yaml  # noqa: E402
 
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 USERS = ("evidentsource", "evidentsource-streams-lambda", "external-consumer-a", "external-consumer-b",
          "external-producer")
 # Engine events the renderer does not read, left out to keep the saved streams small.
@@ -44,18 +47,13 @@ def stack_config(bootstrap: str, protect: bool, consumer: str = "external-consum
     topics = {"partitions": 3, "replicationFactor": 1, "protect": protect, "perTopic": per_topic or {}}
     if accept_data_loss:
         topics["acceptDataLoss"] = list(accept_data_loss)
-    return {
-        "cluster": {"bootstrapServers": [bootstrap], "securityProtocol": "SASL_PLAINTEXT",
-                    "saslMechanism": "SCRAM-SHA-512"},
-        "topics": topics,
-        "access": {
-            "createScramUsers": True,
-            "server": {"principals": ["User:evidentsource"], "groupPrefix": "evidentsource-server-"},
-            "dynamodbStreamsLambda": {"principals": ["User:evidentsource-streams-lambda"]},
-            "externalConsumers": {"principals": [f"User:{consumer}"], "groupPrefix": "evidentsource-external-"},
-            "externalProducers": {"principals": ["User:external-producer"] if producer else []},
-        },
-    }
+    return secure_stack(bootstrap, topics, {
+        "createScramUsers": True,
+        "server": {"principals": ["User:evidentsource"], "groupPrefix": "evidentsource-server-"},
+        "dynamodbStreamsLambda": {"principals": ["User:evidentsource-streams-lambda"]},
+        "externalConsumers": {"principals": [f"User:{consumer}"], "groupPrefix": "evidentsource-external-"},
+        "externalProducers": {"principals": ["User:external-producer"] if producer else []},
+    })
 
 
 class Recorder:
@@ -116,7 +114,7 @@ def normalise(text: str, bootstrap: str, stream: bool) -> str:
 
 def drop_topic(program: Path, key: str) -> None:
     """The program with one topic removed from its catalogue, as a careless edit would do."""
-    catalog = program / "components" / "catalog.py"
+    catalog = program / "components" / "model" / "catalog.py"
     text = catalog.read_text()
     text = re.sub(r"^BY_KEY", f"CATALOG = tuple(t for t in CATALOG if t.key != {key!r})\nBY_KEY", text, flags=re.M)
     catalog.write_text(text)
@@ -173,12 +171,12 @@ ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/{}"
 
 
 def prod_config(consumers: list[str], producers: list[str], retention: str, transactional: str | None):
-    from components import stack_config
+    from components.config import load
 
     server = {"principals": ["evidentsource-server-role"], "groupPrefix": "evidentsource-server-"}
     if transactional:
         server["transactionalIdPrefix"] = transactional
-    return stack_config.parse({
+    return load.parse({
         "cluster": {"bootstrapServers": ["b-1.evidentsource-prod.abc123.c3.kafka.us-east-1.amazonaws.com:9098"],
                     "securityProtocol": "SASL_SSL", "saslMechanism": "AWS_MSK_IAM"},
         "msk": {"clusterArn": CLUSTER_ARN},
@@ -232,34 +230,35 @@ class Digest:
 def craft_msk_iam() -> None:
     """A prod (MSK + IAM) preview: a topic's retention, a swapped consumer role, a new
     producer role, the server's new transactional ids. The documents and configs are the
-    program's own (components.msk_iam, components.topics); the steps are in the digest
+    program's own (model/iam_policies.py, safety/topic_plan.py); the steps are in the digest
     shape of the recorded files, with the unchanged policy and attachment as `same` steps
     (what `pulumi preview --json --show-sames` prints)."""
-    sys.path.insert(0, str(PROJECT))
-    from components import access_model, msk_iam, topics
-    from components.catalog import BY_KEY
+    from components.model import names
+    from components.model.catalog import BY_KEY
+    from components.model.iam_policies import policy_json
+    from components.safety.topic_plan import topic_configs
 
     old = prod_config(["analytics-consumer-role"], [], "7d", None)
     new = prod_config(["reporting-consumer-role"], ["partner-producer-role"], "3d", "evidentsource-tx-")
     digest = Digest("prod")
 
     spec, kind = BY_KEY["databaseEvents"], "aws:msk/topic:Topic"
-    name = topics.topic_resource_name(topics.COMPONENT_NAME, spec)
-    parent = ("evidentsource:kafka:Topics", topics.COMPONENT_NAME)
+    name = names.topic_resource(spec.key)
+    parent = ("evidentsource:kafka:Topics", names.TOPICS)
     inputs = [{"clusterArn": CLUSTER_ARN, "name": spec.default_name, "partitionCount": 6, "replicationFactor": 3,
-               "configs": json.dumps(topics.topic_configs(spec, c.topics), sort_keys=True)} for c in (old, new)]
+               "configs": json.dumps(topic_configs(spec, c.topics), sort_keys=True)} for c in (old, new)]
     guarded = {"protect": True, "retainOnDelete": True}
     digest.step("update", digest.state(kind, name, parent, inputs[0], f"{CLUSTER_ARN},{spec.default_name}", **guarded),
                 digest.state(kind, name, parent, inputs[1], **guarded), ("configs",))
 
-    models = (access_model.build(old), access_model.build(new))
+    models = (old.access_model(), new.access_model())
     parent = ("evidentsource:kafka:MskIamPolicies", "msk-iam")
     for role in ("server", "externalConsumers", "externalProducers"):
         arn = f"arn:aws:iam::123456789012:policy/evidentsource-kafka-prod-{role}-20261102091403118000000001"
         title = models[0].role(role).role.title
         inputs = [{"description": f"{title}: Kafka access to EvidentSource topics on MSK cluster evidentsource-prod",
                    "namePrefix": f"evidentsource-kafka-prod-{role}-", "path": "/",
-                   "policy": msk_iam.policy_json(model.role(role), config.msk.arn)}
+                   "policy": policy_json(model.role(role), config.msk.arn)}
                   for model, config in zip(models, (old, new))]
         outputs = {**inputs[0], "arn": arn, "id": arn, "name": arn.rsplit("/", 1)[-1]}
         before = digest.state("aws:iam/policy:Policy", f"msk-iam-{role}", parent, inputs[0], arn, outputs)

@@ -1,4 +1,4 @@
-"""tools/preview_report.py as CI runs it: arguments, files written, exit codes.
+"""tools/preview/report.py as CI runs it: arguments, files written, exit codes.
 
 The preview itself comes from a stand-in `pulumi` (a script that records how it was called
 and prints a saved preview); the real engine is in tests/integration/test_preview_report.py.
@@ -16,12 +16,12 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
-REPORT = PROJECT / "tools" / "preview_report.py"
+REPORT = [sys.executable, "-m", "tools.preview.report"]  # as the workflows run it, from any directory
 DATA = HERE / "data"
 
 
 def report(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPORT), *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([*REPORT, *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd, timeout=60)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from preview_markdown import render
-from preview_parse import parse
+from tools.preview.markdown import render
+from tools.preview.parse import parse
 
 HERE = Path(__file__).resolve().parent
 DATA, GOLDEN = HERE / "data", HERE / "golden"

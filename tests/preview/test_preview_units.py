@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-import preview_access
-from preview_markdown import render
-from preview_parse import SECRET_SIG, UNKNOWN, parse, split_path
+from tools.preview import access as preview_access
+from tools.preview.markdown import render
+from tools.preview.parse import SECRET_SIG, UNKNOWN, parse, split_path
 
 STACK = "urn:pulumi:staging::evidentsource-kafka::pulumi:pulumi:Stack::evidentsource-kafka-staging"
 TOPIC = "kafka:index/topic:Topic"
@@ -108,9 +108,10 @@ def test_an_acl_replace_is_no_data_loss():
 def test_refusals_by_the_program_raise_the_banner_without_a_step():
     refusal = {"severity": "error", "message": (
         "error: Refused (2); nothing was changed:\n"
-        "  - databaseEvents: partitions 6 -> 3 asked for 'evidentsource-database-events'. Kafka can only add "
-        "partitions: a decrease is planned as delete + create of the topic, destroying every message in it.\n"
-        "  - asyncCommands: rename 'a' -> 'b' asked. Kafka cannot rename a topic.\n")}
+        "  - [data-loss:partition-decrease] databaseEvents: partitions 6 -> 3 asked for "
+        "'evidentsource-database-events'. Kafka can only add partitions: a decrease is planned as delete + create of "
+        "the topic, destroying every message in it.\n"
+        "  - [data-loss:rename] asyncCommands: rename 'a' -> 'b' asked. Kafka cannot rename a topic.\n")}
     report = render(parse(digest(diagnostics=[refusal, {"severity": "error", "message": "error: preview failed\n"}])))
     assert report.exit_code == 2
     assert report.summary.endswith("DATA LOSS risk: 2 (refused); preview FAILED")
@@ -120,9 +121,21 @@ def test_refusals_by_the_program_raise_the_banner_without_a_step():
     assert "preview failed\n" not in report.markdown  # the engine's bare line, explained by the refusal
 
 
+def test_the_banner_follows_the_refusals_code_not_its_wording():
+    """A refusal coded as something else raises no data-loss banner, whatever its words; an uncoded line neither."""
+    other = {"severity": "error", "message": (
+        "error: Refused (2); nothing was changed:\n"
+        "  - [stale-state:state-ahead-of-cluster] databaseEvents: partitions 6 -> 3, a rename destroying every "
+        "message (data loss)\n"
+        "  - asyncCommands: rename 'a' -> 'b' would destroy every message\n")}
+    report = render(parse(digest(diagnostics=[other])))
+    assert report.exit_code == 3 and "DATA LOSS" not in report.summary
+
+
 def test_a_loss_accepted_by_the_stack_says_so():
-    warning = {"severity": "warning", "message": "warning: databaseEvents: evidentsource-kafka:topics.acceptDataLoss "
-                                                 "lists it, so 'events' is unprotected and may lose its messages\n"}
+    warning = {"severity": "warning", "message": "warning: [accepted:data-loss] databaseEvents: evidentsource-kafka:"
+                                                 "topics.acceptDataLoss lists it, so 'events' is unprotected and may "
+                                                 "lose its messages\n"}
     report = render(parse(digest(step("replace", TOPIC, "t", {"name": "events", "partitions": 6},
                                       {"name": "events", "partitions": 3}, replaceReasons=["partitions"]),
                                  diagnostics=[warning])))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import projectenv
+from tools.toolchain import projectenv
 
 PROJECT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((PROJECT / ".github" / "workflows").glob("*.y*ml"))
@@ -97,7 +97,7 @@ def test_pull_requests_preview_every_shared_stack_with_the_policy_pack():
     stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
     assert stacks == ["staging", "prod"]  # dev targets a laptop broker
     assert job["permissions"]["pull-requests"] == "write"
-    run = next(s["run"] for s in job["steps"] if "preview_report.py" in s.get("run", ""))
+    run = next(s["run"] for s in job["steps"] if "-m tools.preview.report" in s.get("run", ""))
     assert '--stack "$STACK" --policy-pack policy' in run
     comment = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/github-script@"))
     assert "evidentsource-kafka preview: ${stack}" in comment["with"]["script"]  # one comment per stack
@@ -117,7 +117,7 @@ def test_main_deploys_staging_then_production_behind_its_environment():
     assert up["concurrency"] == {"group": "pulumi-stack-${{ inputs.stack }}", "cancel-in-progress": False}
     commands = [s.get("run", "") for s in up["steps"]]
     assert any("pulumi up --stack \"$STACK\" --yes --non-interactive --policy-pack policy" in c for c in commands)
-    gate = next(c for c in commands if "preview_report.py" in c)
+    gate = next(c for c in commands if "-m tools.preview.report" in c)
     assert commands.index(gate) < next(i for i, c in enumerate(commands) if c.startswith("pulumi up"))
 
 

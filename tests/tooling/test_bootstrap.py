@@ -6,9 +6,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import projectenv
+from tools.toolchain import projectenv
 
 PROJECT = projectenv.PROJECT
 
@@ -19,7 +18,7 @@ def pinned(requirement: str) -> str:
 
 
 def test_engine_pins_agree_with_the_python_sdk():
-    engine_mod = (PROJECT / "tools" / "engine" / "go.mod").read_text()
+    engine_mod = (PROJECT / "tools" / "toolchain" / "engine" / "go.mod").read_text()
     assert pinned("pulumi") == projectenv.PULUMI_VERSION
     assert f"github.com/pulumi/pulumi/pkg/v3 v{projectenv.PULUMI_VERSION}\n" in engine_mod
     assert f"github.com/pulumi/pulumi/sdk/v3 v{projectenv.PULUMI_VERSION}\n" in engine_mod
@@ -49,7 +48,7 @@ def test_missing_go_is_one_clear_line_and_leaves_nothing(tmp_path):
     python_only.mkdir()
     (python_only / "python3").symlink_to(sys.executable)
     env = {**os.environ, "PATH": str(python_only), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    step = "import sys; sys.path.insert(0, 'tools'); import bootstrap; bootstrap.engine()"
+    step = "from tools.toolchain import bootstrap; bootstrap.engine()"
     proc = subprocess.run([str(python_only / "python3"), "-c", step],
                           env=env, text=True, capture_output=True, cwd=PROJECT)
     assert proc.returncode != 0

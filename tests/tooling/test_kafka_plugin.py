@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-import projectenv
+from tools.toolchain import projectenv
 
 PROJECT = projectenv.PROJECT
 
@@ -20,7 +20,7 @@ def installed_plugin() -> Path:
 
 def test_installed_plugin_schema_matches_the_python_sdk():
     proc = subprocess.run(
-        [str(projectenv.VENV / "bin" / "python"), str(PROJECT / "tools" / "kafka-provider" / "check_schema.py"),
+        [str(projectenv.VENV / "bin" / "python"), str(PROJECT / "tools" / "toolchain" / "kafka-provider" / "check_schema.py"),
          "--binary", str(installed_plugin())],
         text=True, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components import stack_config
+from components.config import load
 from mocking import ACCOUNT, CLUSTER_ARN
 
 ADMIN_PASSWORD = "admin-sekrit-1"
@@ -65,8 +65,8 @@ def merged(base: dict, patch: dict) -> dict:
 def problems(raw: dict[str, Any]) -> list[str]:
     """The problem lines parse() reports (an empty list if the config is valid)."""
     try:
-        stack_config.parse(raw)
-    except stack_config.ConfigError as exc:
+        load.parse(raw)
+    except load.ConfigError as exc:
         header, *lines = str(exc).split("\n  - ")
         assert header.startswith(f"Invalid stack configuration ({len(lines)} problem(s))")
         return lines

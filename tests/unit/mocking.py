@@ -2,14 +2,15 @@
 
 `RecordingMonitor` keeps every resource registration as the engine would see it: type,
 name, inputs (secrets still marked secret) and the options that matter here (provider,
-parent, protect, delete_before_replace, retain_on_delete). `run_program` executes the
-real __main__.py under these mocks with a given stack config and returns the exports.
+parent, protect, delete_before_replace, retain_on_delete). `run_program` runs the program
+(components/program.py, as __main__.py does) under these mocks with a given stack config and
+returns the exports. The stack's state is read for real, through the engine invoke the mocks
+answer; the live cluster is a stub (`NOT_READ` unless a test gives another).
 """
 
 from __future__ import annotations
 
 import json
-import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,10 +21,14 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 
-from components.config_schema import SECRET_KEYS
+from components import program
+from components.config.schema import SECRET_KEYS
+from components.model.names import NAMESPACE
+from components.safety import prior_state
+from components.safety.check import Readers
+from components.safety.live_cluster import LiveCluster
 
 PROJECT = Path(__file__).resolve().parents[2]
-NAMESPACE = "evidentsource-kafka"
 ACCOUNT = "123456789012"
 CLUSTER_ARN = f"arn:aws:kafka:us-east-1:{ACCOUNT}:cluster/evidentsource-prod/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5"
 
@@ -92,12 +97,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return counts
 
 
-def fresh_mocks() -> RecordingMonitor:
-    """Fresh mocks, root stack and config (the `monitor` fixture calls this for each test)."""
+def fresh_mocks(mocks: Mocks | None = None, monitor: type[RecordingMonitor] = RecordingMonitor,
+                preview: bool = False) -> RecordingMonitor:
+    """Fresh mocks, root stack and config (the `monitor` fixture calls this for each test): an update
+    unless `preview`, answered by `mocks` (state = inputs by default), recorded by `monitor`."""
+    mocks = mocks or Mocks()
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_all_config({}, [])
-    recording = RecordingMonitor(Mocks())
-    pulumi.runtime.set_mocks(Mocks(), project=NAMESPACE, stack="unit", preview=False, monitor=recording)
+    recording = monitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack="unit", preview=preview, monitor=recording)
     return recording
 
 
@@ -130,16 +138,20 @@ class Exports:
     secret: dict[str, bool]
 
 
-def run_program(raw: dict[str, Any]) -> Exports:
-    """Run the real __main__.py with this stack config; return its exports, resolved."""
+def not_read(config: Any, with_acls: bool) -> LiveCluster:
+    return LiveCluster.unavailable("not read: the unit tests stub the live cluster")
+
+
+def run_program(raw: dict[str, Any], live: Callable[[Any, bool], LiveCluster] = not_read) -> Exports:
+    """Run the program with this stack config and live-cluster reader; return its exports, resolved."""
     set_stack_config(raw)
 
-    def program():
-        runpy.run_path(str(PROJECT / "__main__.py"), run_name="__main__")
+    def body():
+        program.declare(Readers(live, prior_state.read))
         outputs = dict(pulumi.runtime.get_root_resource().outputs)
         return {"values": outputs, "secret": {k: is_secret(pulumi.Output.from_input(v)) for k, v in outputs.items()}}
 
-    resolved_exports = deploy(program)
+    resolved_exports = deploy(body)
     return Exports(resolved_exports["values"], resolved_exports["secret"])
 
 

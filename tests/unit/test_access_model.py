@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components import access_model, config_schema, stack_config
-from components.access_model import ROLE_BY_KEY, Grant
-from components.catalog import CATALOG, Access
+from components.config import load, schema
+from components.model.access_model import ROLE_BY_KEY, Grant
+from components.model.catalog import CATALOG, Access
 from configs import IAM, PLAINTEXT, SCRAM, merged
 
 ALL = ("transactionProposals", "databaseEvents", "asyncCommands", "asyncResponses")
@@ -32,8 +32,8 @@ def test_external_roles_are_derived_from_the_catalogue_not_listed_by_hand():
 
 
 def test_grants_use_configured_names_and_add_the_consumers_group():
-    config = stack_config.parse(merged(SCRAM, {"topics": {"namePrefix": "stg-"}}))
-    consumers = access_model.build(config).role("externalConsumers")
+    config = load.parse(merged(SCRAM, {"topics": {"namePrefix": "stg-"}}))
+    consumers = config.access_model().role("externalConsumers")
     assert consumers.principals == ("User:consumer-a", "User:consumer-b")
     assert consumers.grants == (
         Grant("group", "ext-", "ext-", True, "consume"),
@@ -44,35 +44,35 @@ def test_grants_use_configured_names_and_add_the_consumers_group():
 
 
 def test_the_servers_groups_and_transactional_ids_only_when_configured():
-    configured = access_model.build(stack_config.parse(SCRAM)).role("server")
+    configured = load.parse(SCRAM).access_model().role("server")
     kinds = {(g.resource_type, g.name) for g in configured.grants if g.resource_type != "topic"}
     assert kinds == {("group", "evidentsource-server-"), ("transactional-id", "evidentsource-tx-")}
     bare = merged(SCRAM, {"access": {"server": {"principals": ["User:evidentsource"]}}})
     bare["access"]["server"] = {"principals": ["User:evidentsource"]}
-    server = access_model.build(stack_config.parse(bare)).role("server")
+    server = load.parse(bare).access_model().role("server")
     assert {g.resource_type for g in server.grants} == {"topic"}
     assert len(server.grants) == 8  # read and write on each of the four topics
 
 
 def test_producers_never_get_groups_and_consumers_never_transactional_ids():
-    model = access_model.build(stack_config.parse(SCRAM))
+    model = load.parse(SCRAM).access_model()
     assert {g.resource_type for g in model.role("externalProducers").grants} == {"topic"}
     assert {g.resource_type for g in model.role("dynamodbStreamsLambda").grants} == {"topic"}
 
 
 def test_principals_map_to_their_roles():
     raw = merged(SCRAM, {"access": {"externalConsumers": {"principals": ["User:evidentsource", "User:consumer-a"]}}})
-    held = access_model.build(stack_config.parse(raw)).principals()
+    held = load.parse(raw).access_model().principals()
     assert held["User:evidentsource"] == ("server", "externalConsumers")
     assert held["User:consumer-a"] == ("externalConsumers",)
 
 
 def test_the_enforcer_comes_from_the_stack():
-    assert access_model.build(stack_config.parse(SCRAM)).enforcer == "kafka-acls"
-    assert access_model.build(stack_config.parse(IAM)).enforcer == "msk-iam"
-    assert access_model.build(stack_config.parse(PLAINTEXT)).enforcer == "none"
+    assert load.parse(SCRAM).access_model().enforcer == "kafka-acls"
+    assert load.parse(IAM).access_model().enforcer == "msk-iam"
+    assert load.parse(PLAINTEXT).access_model().enforcer == "none"
 
 
 def test_the_access_settings_have_one_section_per_role():
-    sections = {f.alias for n, f in config_schema.AccessConfig.model_fields.items() if n != "create_scram_users"}
-    assert sections == set(ROLE_BY_KEY)
+    sections = {f.alias for n, f in schema.AccessConfig.model_fields.items() if n != "create_scram_users"}
+    assert sections == set(ROLE_BY_KEY) == set(schema.AccessConfig().roles())

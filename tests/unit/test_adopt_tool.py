@@ -1,12 +1,18 @@
-"""tools/adopt.py without an engine: the program's planned creates + the live cluster -> an import document."""
+"""tools/ops/adopt.py without an engine: the program's planned creates + the live cluster -> an import document."""
 
 from __future__ import annotations
 
-import adopt
-from components import access_model, stack_config
-from components.kafka_acls import acl_bindings
-from components.live_cluster import LiveCluster, LiveTopic
+import pulumi
+import pytest
+import yaml
+
+from components.config import load
+from components.model.acl_bindings import acl_bindings
+from components.safety.check import DataSafetyError
+from components.safety.live_cluster import LiveCluster, LiveTopic
 from configs import SCRAM, merged
+from mocking import fresh_mocks, run_program
+from tools.ops import adopt
 
 PROVIDER = {"type": "pulumi:providers:kafka", "name": "kafka", "inputs": {"bootstrapServers": "[\"b:9096\"]"}}
 TOPICS = {"type": "evidentsource:kafka:Topics", "name": "evidentsource", "component": True}
@@ -19,7 +25,7 @@ def planned(config) -> dict:
     for name in ("transaction-proposals", "database-events", "async-commands", "async-responses"):
         resources.append({"type": adopt.TOPIC, "name": f"evidentsource-{name}", "id": "<PLACEHOLDER>",
                           "parent": "evidentsource", "provider": "kafka", "version": "3.13.3"})
-    for suffix in acl_bindings(access_model.build(config)):
+    for suffix in acl_bindings(config.access_model()):
         resources.append({"type": adopt.ACL, "name": f"acls-{suffix}", "id": "<PLACEHOLDER>", "parent": "acls",
                           "provider": "kafka", "version": "3.13.3"})
     resources.append({"type": adopt.SCRAM_USER, "name": "scram-users-x", "id": "<PLACEHOLDER>"})
@@ -27,7 +33,7 @@ def planned(config) -> dict:
 
 
 def test_existing_topics_and_bindings_get_their_ids_and_the_rest_is_left_to_up():
-    config = stack_config.parse(merged(SCRAM, {"access": {"externalConsumers": {"principals": ["User:consumer-a"]}}}))
+    config = load.parse(merged(SCRAM, {"access": {"externalConsumers": {"principals": ["User:consumer-a"]}}}))
     read = "User:consumer-a|*|Read|Allow|Topic|evidentsource-database-events|Literal"
     seed_all = "User:evidentsource|*|All|Allow|Topic|evidentsource-async-commands|Literal"
     stranger = "User:someone-else|*|Read|Allow|Topic|other-topic|Literal"
@@ -50,7 +56,34 @@ def test_existing_topics_and_bindings_get_their_ids_and_the_rest_is_left_to_up()
 
 
 def test_nothing_to_adopt_writes_no_document():
-    config = stack_config.parse(SCRAM)
+    config = load.parse(SCRAM)
     document, report = adopt.fill_in(planned(config), config, LiveCluster(True, brokers=1, acl_ids=frozenset()))
     assert document == {}
     assert all(line.startswith("create") for line in report)
+
+
+def test_the_preview_plans_the_document_under_an_explicit_setting_on_a_copy_of_the_stack_file(tmp_path):
+    stack_file = tmp_path / "Pulumi.staging.yaml"
+    original = ("encryptionsalt: v1:abc\nconfig:\n  evidentsource-kafka:adopt:\n    acls: true\n"
+                "  evidentsource-kafka:saslPassword:\n    secure: v1:secret-ciphertext\n")
+    stack_file.write_text(original)
+    copy = adopt.planning_settings(stack_file, tmp_path / "copy.yaml")
+    settings = yaml.safe_load(copy.read_text())
+    assert settings["config"]["evidentsource-kafka:adopt"] == {"acls": True, "importDocument": True}
+    assert settings["config"]["evidentsource-kafka:saslPassword"] == {"secure": "v1:secret-ciphertext"}
+    assert settings["encryptionsalt"] == "v1:abc"  # the copy decrypts the stack's secrets as the original does
+    assert stack_file.read_text() == original  # the user's stack file is never touched
+    # The setting the copy carries is part of the stack schema, and means "plan the import document".
+    assert load.parse({**SCRAM, "adopt": {"importDocument": True}}).adopt.import_document is True
+
+
+def test_the_import_document_setting_is_refused_in_up_and_plans_creates_in_preview():
+    settings = merged(SCRAM, {"adopt": {"topics": True, "acls": True, "importDocument": True}})
+    fresh_mocks()  # an update (`pulumi up`): not a preview
+    with pytest.raises(DataSafetyError, match=r"\[adopt:import-document-in-up\] .*adopt.importDocument"):
+        run_program(settings)
+
+    recording = fresh_mocks(preview=True)
+    run_program(settings)  # the cluster cannot be read (stub), yet nothing is refused: every topic is a create
+    assert len(recording.of_type("kafka:index/topic:Topic")) == 4
+    pulumi.runtime.set_all_config({}, [])

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
-from components import connection, stack_config
+from components.config import load
+from components.resources import providers
 from configs import ADMIN_PASSWORD, DELETE, IAM, PLAINTEXT, SCRAM, merged
 from mocking import ACCOUNT, deploy
 
 
 def args_of(raw):
-    return connection.kafka_provider_args(stack_config.parse(raw))
+    return load.parse(raw).connection.provider_inputs()
 
 
 def test_plaintext_turns_tls_off_and_has_no_sasl(monitor):
@@ -58,9 +59,9 @@ def test_aws_msk_iam_takes_region_from_the_cluster_arn_and_options_from_the_stac
 
 
 def test_the_password_reaches_the_provider_only_as_a_secret(monitor):
-    config = stack_config.parse(merged(SCRAM, {"saslJaasConfig": DELETE, "saslPassword": ADMIN_PASSWORD,
+    config = load.parse(merged(SCRAM, {"saslJaasConfig": DELETE, "saslPassword": ADMIN_PASSWORD,
                                                "cluster": {"saslUsername": "admin"}}))
-    deploy(lambda: connection.kafka_provider("kafka", config).urn)
+    deploy(lambda: providers.kafka_provider("kafka", config.connection).urn)
     (provider,) = monitor.of_type("pulumi:providers:kafka")
     assert provider.secret("saslPassword") and provider.plain("saslPassword") == ADMIN_PASSWORD
     assert provider.inputs["saslUsername"] == "admin"
@@ -68,8 +69,8 @@ def test_the_password_reaches_the_provider_only_as_a_secret(monitor):
 
 
 def test_the_aws_provider_is_pinned_to_the_clusters_region_and_account(monitor):
-    config = stack_config.parse(IAM)
-    deploy(lambda: connection.aws_provider("aws", config.msk).urn)
+    config = load.parse(IAM)
+    deploy(lambda: providers.aws_provider("aws", config.msk).urn)
     (provider,) = monitor.of_type("pulumi:providers:aws")
     assert provider.inputs["region"] == "us-east-1"
     # Provider inputs travel JSON-encoded.

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from components import data_safety, stack_config
-from components.data_safety import Wanted, acl_adoption, assess, wanted_topics
-from components.kafka_acls import AclBinding
-from components.live_cluster import LiveCluster, LiveTopic
-from components.prior_state import PriorState, PriorTopic, from_resource_outputs
+from components.config import load
+from components.model.acl_bindings import AclBinding
+from components.safety import check, refusals
+from components.safety.adoption import acl_imports
+from components.safety.assess import assess
+from components.safety.topic_plan import Wanted, wanted_topics
+from components.safety.live_cluster import LiveCluster, LiveTopic
+from components.safety.prior_state import PriorState, PriorTopic, from_resource_outputs
 from configs import IAM, PLAINTEXT, SCRAM, merged, problems
 from mocking import CLUSTER_ARN
 
@@ -21,11 +24,11 @@ UNREACHABLE = LiveCluster.unavailable("127.0.0.1:1/bootstrap: Connect to ipv4#12
 
 
 def config(patch: dict | None = None, base: dict = PLAINTEXT):
-    return stack_config.parse(merged(base, patch or {}))
+    return load.parse(merged(base, patch or {}))
 
 
 def wanted(cfg) -> list[Wanted]:
-    return wanted_topics(cfg, "evidentsource")
+    return wanted_topics(cfg)
 
 
 def live(*topics: tuple[str, int, int], brokers: int = 1, acls: frozenset[str] | None = None) -> LiveCluster:
@@ -51,8 +54,9 @@ def test_a_new_stack_creates_protected_retained_topics():
     cfg = config()
     result = assess(cfg, wanted(cfg), PriorState(), live())
     assert result.refusals == []
-    assert {(p.protect, p.retain_on_delete, p.import_id, p.delete_before_replace) for p in result.topics.values()} \
-        == {(True, True, None, False)}
+    assert {(p.protect, p.import_id, p.delete_before_replace) for p in result.topics.values()} == {(True, None, False)}
+    assert [(p.name, p.partitions, p.replication_factor, p.configs) for p in result.topics.values()] == [
+        (w.name, w.partitions, w.replication_factor, w.configs) for w in wanted(cfg)]  # declared exactly as asked
     assert result.unprotected == []
 
 
@@ -75,7 +79,7 @@ def test_a_partition_decrease_is_refused_with_what_why_and_the_override():
     cfg = config({"topics": {"perTopic": {"databaseEvents": {"partitions": 2}}}})
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
     (refusal,) = result.refusals
-    assert refusal.startswith(f"databaseEvents: partitions 3 -> 2 asked for '{EVENTS}' "
+    assert refusal.startswith(f"[data-loss:partition-decrease] databaseEvents: partitions 3 -> 2 asked for '{EVENTS}' "
                               "(topics.perTopic.databaseEvents.partitions; the cluster has 3)")
     assert "Kafka can only add partitions" in refusal and "destroying every message" in refusal
     assert "add databaseEvents to evidentsource-kafka:topics.acceptDataLoss" in refusal
@@ -100,7 +104,8 @@ def test_an_accepted_decrease_first_only_lifts_protection_and_keeps_the_topic():
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
     assert result.refusals == []
     plan = result.topics["asyncCommands"]
-    assert (plan.protect, plan.retain_on_delete, plan.hold) == (False, False, ("evidentsource-async-commands", 3, 1))
+    assert (plan.protect, plan.name, plan.partitions, plan.replication_factor) == (
+        False, "evidentsource-async-commands", 3, 1)  # held as it is
     assert result.unprotected == ["asyncCommands"]
     assert any("only lifts the protection" in w and "the next `pulumi up` will delete" in w for w in result.warnings)
 
@@ -109,7 +114,8 @@ def test_an_accepted_decrease_replaces_the_topic_once_unprotected_deleting_first
     cfg = config({"topics": {"perTopic": {"asyncCommands": {"partitions": 2}}, "acceptDataLoss": ["asyncCommands"]}})
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg), unprotected=("asyncCommands",)), live(*all_live(cfg)))
     plan = result.topics["asyncCommands"]
-    assert (plan.protect, plan.retain_on_delete, plan.delete_before_replace, plan.hold) == (False, False, True, None)
+    assert (plan.protect, plan.delete_before_replace, plan.name, plan.partitions) == (
+        False, True, "evidentsource-async-commands", 2)  # declared as asked
     assert any("this run will delete 'evidentsource-async-commands' and create it again, empty, with 2 partitions"
                in w for w in result.warnings)
     assert result.topics["databaseEvents"].protect  # only the named topic
@@ -124,7 +130,8 @@ def test_a_rename_is_refused_from_the_state_even_when_the_cluster_is_unreachable
         result = assess(cfg, wanted(cfg), prior(*before), cluster)
         assert len(result.refusals) == 4
         assert result.refusals[1].startswith(
-            f"databaseEvents: rename '{EVENTS}' -> 'new-{EVENTS}' asked (topics.namePrefix). Kafka cannot rename")
+            f"[data-loss:rename] databaseEvents: rename '{EVENTS}' -> 'new-{EVENTS}' asked (topics.namePrefix). "
+            "Kafka cannot rename")
         assert f"Keep the old name (topics.perTopic.databaseEvents.name: {EVENTS})" in result.refusals[1]
 
 
@@ -134,12 +141,13 @@ def test_an_accepted_rename_keeps_the_old_name_then_creates_before_deleting():
     before = prior(*[(r, "evidentsource-async-responses" if r == "async-responses" else n, p, rf)
                      for r, n, p, rf in all_prior(cfg)])
     first = assess(cfg, wanted(cfg), before, live(("evidentsource-async-responses", 3, 1)))
-    assert first.topics["asyncResponses"].hold == ("evidentsource-async-responses", 3, 1)
+    held = first.topics["asyncResponses"]
+    assert (held.name, held.partitions, held.replication_factor) == ("evidentsource-async-responses", 3, 1)
     assert first.declared_names["asyncResponses"] == "evidentsource-async-responses"  # ACLs follow the kept name
     second = assess(cfg, wanted(cfg), PriorState(before.topics, unprotected=frozenset({"asyncResponses"})),
                     live(("evidentsource-async-responses", 3, 1)))
     plan = second.topics["asyncResponses"]
-    assert (plan.hold, plan.delete_before_replace, plan.protect) == (None, False, False)  # create, then delete
+    assert (plan.name, plan.delete_before_replace, plan.protect) == ("responses-v2", False, False)  # create, then delete
     assert second.declared_names["asyncResponses"] == "responses-v2"
 
 
@@ -147,7 +155,7 @@ def test_a_rename_onto_an_existing_topic_is_refused_even_when_accepted():
     cfg = config({"topics": {"perTopic": {"asyncResponses": {"name": "taken"}}, "acceptDataLoss": ["asyncResponses"]}})
     result = assess(cfg, wanted(cfg), prior(("async-responses", "evidentsource-async-responses", 3, 1)),
                     live(("taken", 1, 1)))
-    assert result.refusals == ["asyncResponses: rename 'evidentsource-async-responses' -> 'taken' asked, but a topic "
+    assert result.refusals == ["[data-loss:rename-target-exists] asyncResponses: rename 'evidentsource-async-responses' -> 'taken' asked, but a topic "
                                "'taken' already exists on the cluster, so Pulumi cannot create it: choose another name"]
 
 
@@ -158,7 +166,7 @@ def test_more_replicas_than_brokers_is_refused_without_an_override():
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=1)), live(*all_live(cfg, rf=1), brokers=1))
     assert len(result.refusals) == 4
     assert result.refusals[0] == (
-        "transactionProposals: replicationFactor 1 -> 2 asked for 'evidentsource-transaction-proposals' "
+        "[impossible:replication-above-brokers] transactionProposals: replicationFactor 1 -> 2 asked for 'evidentsource-transaction-proposals' "
         "(topics.replicationFactor), but the cluster has 1 broker(s): Kafka places each replica on a different "
         "broker, so this cannot be done at all. Use at most 1, or add brokers first.")
     new = assess(cfg, wanted(cfg), PriorState(), live(brokers=1))  # a new topic too: creating it would fail
@@ -189,11 +197,11 @@ def test_moving_msk_topics_to_another_cluster_is_refused():
     cfg = config(base=IAM)
     other = CLUSTER_ARN.replace("evidentsource-prod", "old-cluster")
     before = PriorState(topics={w.resource_name: PriorTopic(w.name, 6, 3, other) for w in wanted(cfg)})
-    result = assess(cfg, wanted(cfg), before, UNREACHABLE, msk_cluster_arn=CLUSTER_ARN)
+    result = assess(cfg, wanted(cfg), before, UNREACHABLE)
     assert len(result.refusals) == 4 and "would be created on the other cluster and deleted from this one" \
         in result.refusals[0]
     same = PriorState(topics={w.resource_name: PriorTopic(w.name, 6, 3, CLUSTER_ARN) for w in wanted(cfg)})
-    assert assess(cfg, wanted(cfg), same, UNREACHABLE, msk_cluster_arn=CLUSTER_ARN).refusals == []
+    assert assess(cfg, wanted(cfg), same, UNREACHABLE).refusals == []
 
 
 # --- adoption -------------------------------------------------------------------------------------
@@ -204,7 +212,8 @@ def test_an_existing_topic_outside_the_state_is_refused_unless_adopted():
     assert len(result.refusals) == 4
     assert ("a topic 'evidentsource-transaction-proposals' already exists on the cluster but not in this stack's "
             "state, so creating it would fail. Adopt it: set evidentsource-kafka:adopt.topics to true, or write an "
-            "import document with tools/adopt.py") in result.refusals[0]
+            "import document with tools/ops/adopt.py") in result.refusals[0]
+    assert {refusals.code_of(r) for r in result.refusals} == {refusals.EXISTS_NOT_IN_STATE}
 
 
 def test_adopting_imports_existing_topics_by_name_and_creates_the_others():
@@ -226,13 +235,13 @@ def test_adopting_needs_the_cluster_except_through_the_msk_api():
     result = assess(cfg, wanted(cfg), PriorState(), UNREACHABLE)
     assert len(result.refusals) == 4 and "adopt.topics needs to see which topics exist" in result.refusals[0]
     msk = config({"adopt": {"topics": True}}, base=IAM)
-    result = assess(msk, wanted(msk), PriorState(), UNREACHABLE, msk_cluster_arn=CLUSTER_ARN)
+    result = assess(msk, wanted(msk), PriorState(), UNREACHABLE)
     assert result.refusals == [] and result.topics["databaseEvents"].import_id == f"{CLUSTER_ARN},{EVENTS}"
 
 
 def test_planning_an_import_document_lists_existing_topics_as_creates():
     cfg = config({"adopt": {"topics": True}})
-    result = assess(cfg, wanted(cfg), PriorState(), live(*all_live(cfg)), planning_import=True)
+    result = assess(cfg, wanted(cfg), PriorState(), live(*all_live(cfg)), import_document=True)
     assert result.refusals == [] and {p.import_id for p in result.topics.values()} == {None}
 
 
@@ -240,12 +249,12 @@ def test_acl_adoption_imports_what_exists_and_is_not_managed_yet():
     read = AclBinding("User:c", "Read", "Topic", EVENTS, "Literal")
     write = AclBinding("User:p", "Write", "Topic", "evidentsource-async-commands", "Literal")
     group = AclBinding("User:c", "Read", "Group", "ext-", "Prefixed")
-    names = {"acls-c-read": ("c-read", read), "acls-p-write": ("p-write", write), "acls-c-group": ("c-group", group)}
+    bindings = {"c-read": read, "p-write": write, "c-group": group}
     cluster = live(acls=frozenset({read.import_id, write.import_id}))
-    imports, refusals = acl_adoption(names, PriorState(acls=frozenset({"acls-p-write"})), cluster)
-    assert (imports, refusals) == ({"c-read": read.import_id}, [])
-    assert acl_adoption(names, PriorState(), UNREACHABLE)[1][0].startswith(
-        "evidentsource-kafka:adopt.acls needs to list the cluster's ACLs")
+    imports, refused = acl_imports(bindings, PriorState(acls=frozenset({"acls-p-write"})), cluster)
+    assert (imports, refused) == ({"c-read": read.import_id}, [])
+    assert acl_imports(bindings, PriorState(), UNREACHABLE)[1][0].startswith(
+        "[adopt:acls-unreadable] evidentsource-kafka:adopt.acls needs to list the cluster's ACLs")
 
 
 # --- what the state and the cluster disagree on -------------------------------------------------
@@ -276,7 +285,7 @@ def test_a_state_ahead_of_the_cluster_is_refused_with_refresh_as_the_way_on():
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=4)), live(*all_live(cfg, partitions=3)))
     assert len(result.refusals) == 4
     assert result.refusals[0] == (
-        "transactionProposals: the stack's state says partitions 4 for 'evidentsource-transaction-proposals' but the "
+        "[stale-state:state-ahead-of-cluster] transactionProposals: the stack's state says partitions 4 for 'evidentsource-transaction-proposals' but the "
         "cluster has 3 (an update interrupted before Kafka applied it, or a change made by hand). Pulumi plans from its "
         "state, so `up` would not change the partitions at all: run `pulumi refresh` (it records what the cluster "
         "has), then `pulumi up` makes it 4")
@@ -334,5 +343,5 @@ def test_the_state_is_read_from_the_engines_resource_outputs():
 
 
 def test_refusals_are_reported_together_without_a_stack_trace():
-    error = data_safety.DataSafetyError("x")
-    assert isinstance(error, data_safety.pulumi.RunError)
+    error = check.DataSafetyError("x")
+    assert isinstance(error, check.pulumi.RunError)

@@ -1,9 +1,9 @@
-"""The real __main__.py under mocks that answer the state invoke: refusals and plans reach the resources.
+"""The program under mocks that answer the state invoke: refusals and plans reach the resources.
 
 The program reads its stack's last deployed state through the engine's
 `pulumi:pulumi:readStackResourceOutputs` invoke; these mocks answer it with a state chosen
 per test, so the wiring (state -> data safety -> resource options and names) is tested
-without an engine. The live cluster is not read under mocks.
+without an engine. The live cluster is a stub (mocking.not_read).
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from __future__ import annotations
 import pulumi
 import pulumi_kafka as kafka
 import pytest
-from pulumi.runtime import settings as pulumi_settings
 
-from components import outputs as keys
-from components import stack_config
-from components.data_safety import DataSafetyError
-from components.kafka_acls import AclBinding, KafkaAcls, KafkaAclsArgs
-from components.topics import EvidentSourceTopics, TopicPlan, TopicsArgs
+from components.model import names as keys
+from components.config import load
+from components.model.acl_bindings import AclBinding, acl_bindings
+from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
+from components.resources.topics import EvidentSourceTopics, TopicsArgs
+from components.safety.check import DataSafetyError
+from components.safety.topic_plan import plan_as_asked, wanted_topics
 from configs import PLAINTEXT, SCRAM, merged
-from mocking import NAMESPACE, Mocks, RecordingMonitor, deploy, run_program
+from mocking import Mocks, RecordingMonitor, deploy, fresh_mocks, run_program
 
 STATE_INVOKE = "pulumi:pulumi:readStackResourceOutputs"
 TOPIC_URN = "urn:pulumi:unit::evidentsource-kafka::evidentsource:kafka:Topics$kafka:index/topic:Topic::"
@@ -58,11 +59,7 @@ class ImportRecorder(RecordingMonitor):
 
 
 def with_state(mocks: Mocks) -> ImportRecorder:
-    pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_all_config({}, [])
-    monitor = ImportRecorder(mocks)
-    pulumi.runtime.set_mocks(mocks, project=NAMESPACE, stack="unit", preview=False, monitor=monitor)
-    return monitor
+    return fresh_mocks(mocks, ImportRecorder)
 
 
 def topics_by_name(monitor) -> dict:
@@ -90,7 +87,7 @@ def test_the_program_asks_the_engine_for_its_own_stack_state():
 
 def test_a_rename_against_the_state_fails_the_program_before_any_topic_is_declared():
     monitor = with_state(StateMocks(ALL))
-    with pytest.raises(DataSafetyError, match=r"Refused \(4\); nothing was changed:\n  - transactionProposals: "
+    with pytest.raises(DataSafetyError, match=r"Refused \(4\); nothing was changed:\n  - \[data-loss:rename\] transactionProposals: "
                                               r"rename 'evidentsource-transaction-proposals' -> 'v2-evidentsource"):
         run_program(merged(PLAINTEXT, {"topics": {"namePrefix": "v2-"}}))
     assert topics_by_name(monitor) == {}
@@ -126,18 +123,18 @@ def test_acls_follow_the_name_a_run_really_declares():
 
 
 def test_plans_become_resource_options():
-    settings = stack_config.parse(PLAINTEXT).topics
-    plans = {"databaseEvents": TopicPlan(import_id="evidentsource-database-events"),
-             "asyncCommands": TopicPlan(protect=False, retain_on_delete=False, delete_before_replace=True)}
+    options = {"databaseEvents": {"import_id": "evidentsource-database-events"},
+               "asyncCommands": {"protect": False, "delete_before_replace": True}}
+    plans = [plan_as_asked(w, **options.get(w.key, {})) for w in wanted_topics(load.parse(PLAINTEXT))]
     recorder = with_state(Mocks())
 
     def program():
-        provider = kafka.Provider("kafka", bootstrap_servers=["127.0.0.1:9092"])
+        provider = pulumi.ResourceOptions(providers=[kafka.Provider("kafka", bootstrap_servers=["127.0.0.1:9092"])])
         binding = AclBinding("User:c", "Read", "Topic", "evidentsource-database-events", "Literal")
-        from components import access_model
-        model = access_model.build(stack_config.parse(merged(SCRAM, {"principalPasswords": {}})))
-        KafkaAcls("acls", KafkaAclsArgs(model, provider, {"consumer-a-read-topic-databaseEvents": binding.import_id}))
-        return EvidentSourceTopics("evidentsource", TopicsArgs(settings, provider, None, plans)).names
+        model = load.parse(merged(SCRAM, {"principalPasswords": {}})).access_model()
+        KafkaAcls("acls", KafkaAclsArgs(acl_bindings(model), {"consumer-a-read-topic-databaseEvents": binding.import_id}),
+                  provider)
+        return EvidentSourceTopics("evidentsource", TopicsArgs(plans), provider).names
 
     deploy(program)
     assert recorder.import_ids == {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import jaas
+from components.model import jaas
 
 SEED_SCRAM = ('org.apache.kafka.common.security.scram.ScramLoginModule required '
               'username="evidentsource" password="your-secret-password";')

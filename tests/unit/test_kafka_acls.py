@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_kafka as kafka
 
-from components import access_model, stack_config
-from components.kafka_acls import KafkaAcls, KafkaAclsArgs, acl_bindings
+from components.config import load
+from components.model.acl_bindings import acl_bindings
+from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
 from configs import SCRAM, merged
 from mocking import deploy
 
 
 def model_of(raw):
-    return access_model.build(stack_config.parse(raw))
+    return load.parse(raw).access_model()
 
 
 def as_tuples(bindings):
@@ -79,7 +81,7 @@ def test_the_component_declares_one_acl_per_binding_through_the_stacks_provider(
 
     def program():
         provider = kafka.Provider("kafka", bootstrap_servers=["b:9096"])
-        acls = KafkaAcls("acls", KafkaAclsArgs(model, provider))
+        acls = KafkaAcls("acls", KafkaAclsArgs(acl_bindings(model)), pulumi.ResourceOptions(providers=[provider]))
         return {"provider": provider.urn, "component": acls.urn,
                 "principals": {s: a.acl_principal for s, a in acls.acls.items()}}
 

@@ -5,23 +5,29 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
+
 from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 
-from components import live_cluster, stack_config
-from components.kafka_acls import AclBinding as OurBinding
+from components.config import load
+from components.config.connection import NoClient
+from components.model.acl_bindings import AclBinding as OurBinding
+from components.safety import live_cluster
 from configs import ADMIN_PASSWORD, IAM, PLAINTEXT, SCRAM, merged
 
 
 def test_settings_log_in_as_the_stack_says():
-    scram = live_cluster.client_settings(stack_config.parse(merged(SCRAM, {"cluster": {"caCert": "/etc/ca.pem"}})), 5)
+    scram = live_cluster.client_settings(load.parse(merged(SCRAM, {"cluster": {"caCert": "/etc/ca.pem"}})), 5)
     assert {k: scram[k] for k in ("security.protocol", "sasl.mechanism", "sasl.username", "sasl.password",
                                   "ssl.ca.location")} == {
         "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "admin",
         "sasl.password": ADMIN_PASSWORD, "ssl.ca.location": "/etc/ca.pem"}
     assert scram["socket.connection.setup.timeout.ms"] == 5000
-    plain = live_cluster.client_settings(stack_config.parse(PLAINTEXT), 2)
+    plain = live_cluster.client_settings(load.parse(PLAINTEXT), 2)
     assert plain["bootstrap.servers"] == "127.0.0.1:9092" and "sasl.mechanism" not in plain
-    assert live_cluster.client_settings(stack_config.parse(IAM), 5).startswith("AWS_MSK_IAM clusters are not read")
+    with pytest.raises(NoClient, match="^AWS_MSK_IAM clusters are not read"):
+        live_cluster.client_settings(load.parse(IAM), 5)
+    assert live_cluster.read(load.parse(IAM)).why.startswith("AWS_MSK_IAM clusters are not read")
 
 
 def test_acl_ids_match_the_providers_import_format():
@@ -38,7 +44,7 @@ def test_an_unreachable_cluster_is_reported_within_the_timeout_not_raised():
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = stack_config.parse(merged(PLAINTEXT, {"cluster": {"bootstrapServers": [f"127.0.0.1:{port}"],
+    config = load.parse(merged(PLAINTEXT, {"cluster": {"bootstrapServers": [f"127.0.0.1:{port}"],
                                                                "liveCheckTimeoutSeconds": 1}}))
     started = time.monotonic()
     result = live_cluster.read(config, with_acls=True)

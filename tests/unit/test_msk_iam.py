@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
-from components import access_model, stack_config
-from components.msk_iam import MskIamArgs, MskIamPolicies, policy_document, policy_json
+from components.config import load
+from components.model.iam_policies import policy_document, policy_json
+from components.resources.msk_iam import MskIamArgs, MskIamPolicies
 from configs import IAM, merged
 from mocking import ACCOUNT, CLUSTER_ARN, deploy
 
@@ -20,8 +22,8 @@ KAFKA_CLUSTER_ACTIONS = set(get_actions_for_service("kafka-cluster"))
 
 
 def documents(raw=IAM) -> dict[str, dict]:
-    config = stack_config.parse(raw)
-    model = access_model.build(config)
+    config = load.parse(raw)
+    model = config.access_model()
     return {r.role.key: policy_document(r, config.msk.arn) for r in model.roles}
 
 
@@ -110,7 +112,7 @@ def test_the_catalogues_dependent_actions_are_granted_too(raw):
 
 @pytest.mark.parametrize("raw", CASES.values(), ids=CASES.keys())
 def test_no_wildcard_outside_the_clusters_own_arn_space(raw):
-    arn = stack_config.parse(raw).msk.arn
+    arn = load.parse(raw).msk.arn
     for role, document in documents(raw).items():
         for statement in document["Statement"]:
             assert statement["Effect"] == "Allow"
@@ -122,19 +124,20 @@ def test_no_wildcard_outside_the_clusters_own_arn_space(raw):
 
 
 def test_the_policy_text_is_deterministic():
-    config = stack_config.parse(IAM)
-    server = access_model.build(config).role("server")
+    config = load.parse(IAM)
+    server = config.access_model().role("server")
     assert policy_json(server, config.msk.arn) == policy_json(server, config.msk.arn)
     assert json.loads(policy_json(server, config.msk.arn)) == policy_document(server, config.msk.arn)
 
 
 def test_the_component_creates_one_policy_per_role_and_attaches_it_by_role_name(monitor):
-    config = stack_config.parse(IAM)
-    model = access_model.build(config)
+    config = load.parse(IAM)
+    model = config.access_model()
 
     def program():
         provider = aws.Provider("aws", region="us-east-1")
-        policies = MskIamPolicies("msk-iam", MskIamArgs(model, config.msk.arn, config.iam, provider))
+        policies = MskIamPolicies("msk-iam", MskIamArgs(model, config.msk.arn, config.iam),
+                                  pulumi.ResourceOptions(providers=[provider]))
         return {"arns": policies.policy_arns, "documents": policies.documents, "provider": provider.urn}
 
     result = deploy(program)

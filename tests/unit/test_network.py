@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.network import MskIngress, MskIngressArgs
-from components.ports import msk_listener
+from components.resources.network import MskIngress, MskIngressArgs
+from components.model.listeners import msk_listener
 from mocking import deploy
 
 SOURCES = {"evidentsource-cluster": "sg-11111111", "lambda": "sg-22222222"}
@@ -19,7 +20,8 @@ def test_rules_open_exactly_the_port_of_the_auth_mode(monitor, protocol, mechani
     def program():
         provider = aws.Provider("aws", region="us-east-1")
         ingress = MskIngress("msk-ingress", MskIngressArgs("sg-0123456789abcdef0", SOURCES,
-                                                           msk_listener(protocol, mechanism), provider))
+                                                           msk_listener(protocol, mechanism)),
+                             pulumi.ResourceOptions(providers=[provider]))
         return {"ids": ingress.rule_ids, "component": ingress.urn, "port": ingress.port}
 
     result = deploy(program)
@@ -40,7 +42,8 @@ def test_only_the_given_sources_get_rules(monitor):
     def program():
         provider = aws.Provider("aws", region="us-east-1")
         return MskIngress("in", MskIngressArgs("sg-0123456789abcdef0", {"lambda": "sg-22222222"},
-                                               msk_listener("SASL_SSL", "AWS_MSK_IAM"), provider)).rule_ids
+                                               msk_listener("SASL_SSL", "AWS_MSK_IAM")),
+                          pulumi.ResourceOptions(providers=[provider])).rule_ids
 
     assert set(deploy(program)) == {"lambda"}
     assert [r.name for r in monitor.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")] == ["in-lambda-iam"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import access_model, outputs, stack_config
+from components import outputs
+from components.config import load
 from configs import ADMIN_JAAS, ADMIN_PASSWORD, IAM, PLAINTEXT, SCRAM, merged
 from mocking import deploy
 
@@ -12,8 +13,8 @@ PASSWORDS = {"principalPasswords": {"evidentsource": "server-pw", "consumer-a": 
 
 
 def parsed(raw):
-    config = stack_config.parse(raw)
-    return config, access_model.build(config)
+    config = load.parse(raw)
+    return config, config.access_model()
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -24,7 +25,7 @@ def parsed(raw):
            "KafkaSaslMechanism": "AWS_MSK_IAM"}),
 ])
 def test_cloudformation_parameters(raw, expected):
-    assert outputs.cloudformation_parameters(stack_config.parse(raw)) == expected
+    assert outputs.cloudformation_parameters(load.parse(raw)) == expected
 
 
 def test_the_servers_jaas_config_is_a_secret_built_from_its_password(monitor):
@@ -80,7 +81,7 @@ def test_iam_client_properties_use_the_msk_iam_login_module():
 
 def test_enforcement_names_the_enforcer_of_each_principal():
     config, model = parsed(SCRAM)
-    table = outputs.enforcement(config, model)
+    table = outputs.enforcement(model)
     assert set(table) == {"User:evidentsource", "User:streams-lambda", "User:consumer-a", "User:consumer-b", "User:producer-a"}
     assert table["User:consumer-a"] == {"roles": ["externalConsumers"], "enforcer": "kafka-acls",
                                         "governedBy": "Kafka ACLs (declared by this stack)"}

@@ -8,18 +8,16 @@ tests/integration/test_policy_pack.py runs the pack through the real engine.
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 from pulumi.runtime import rpc
 
 from configs import merged
-from mocking import PROJECT, run_program, stack_file
+from mocking import run_program, stack_file
 from test_stacks import PROD, STAGING, STAGING_SECRETS
 
-sys.path.insert(0, str(PROJECT / "policy"))
-from guardrails import RULES  # noqa: E402
-from guardrails.model import Resource, StackContext  # noqa: E402
+from guardrails import RULES
+from guardrails.model import Resource, StackContext
 
 
 def unwrapped(value):

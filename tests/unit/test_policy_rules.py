@@ -7,17 +7,15 @@ collecting report callback, as pulumi-policy calls it.
 from __future__ import annotations
 
 import json
-import sys
 from types import SimpleNamespace
 
 import pytest
 
-from mocking import CLUSTER_ARN, PROJECT
+from mocking import CLUSTER_ARN
 
-sys.path.insert(0, str(PROJECT / "policy"))
-from guardrails import (RULES, iam_confined_to_cluster, no_open_ingress, no_wildcard_principal,  # noqa: E402
+from guardrails import (RULES, iam_confined_to_cluster, no_open_ingress, no_wildcard_principal,
                         production_durability, resource_policy, topics_protected)
-from guardrails.model import Resource, StackContext  # noqa: E402
+from guardrails.model import Resource, StackContext
 
 DEV = StackContext("dev", {"topics": {"partitions": 3}})
 PROD = StackContext("prod", {"msk": {"clusterArn": CLUSTER_ARN}})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.arns import MskClusterArn, iam_role_account, iam_role_name
-from components.ports import MSK_LISTENERS, msk_listener
+from components.model.arns import MskClusterArn, iam_role_account, iam_role_name
+from components.model.listeners import MSK_LISTENERS, msk_listener
 from mocking import ACCOUNT, CLUSTER_ARN
 
 

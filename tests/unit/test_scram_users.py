@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_kafka as kafka
 
-from components.scram_users import ScramUsers, ScramUsersArgs
-from components.config_schema import Secret
+from components.resources.scram_users import ScramUsers, ScramUsersArgs
+from components.config.secrets import Secret
 from mocking import deploy
 
 
@@ -14,7 +15,8 @@ def test_one_secret_credential_per_user_named_by_the_user(monitor):
 
     def program():
         provider = kafka.Provider("kafka", bootstrap_servers=["b:9096"])
-        users = ScramUsers("scram-users", ScramUsersArgs(passwords, "SCRAM-SHA-256", provider))
+        users = ScramUsers("scram-users", ScramUsersArgs(passwords, "SCRAM-SHA-256"),
+                           pulumi.ResourceOptions(providers=[provider]))
         return {"component": users.urn, "usernames": users.usernames}
 
     result = deploy(program)

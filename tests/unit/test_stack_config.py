@@ -7,11 +7,12 @@ import re
 import pulumi
 import pytest
 
-from components import config_schema, stack_config
+from components.config import load, schema
+from components.model.names import NAMESPACE
 from configs import ADMIN_JAAS, ADMIN_PASSWORD, DELETE, IAM, PLAINTEXT, SCRAM, merged, problems
 from mocking import ACCOUNT, CLUSTER_ARN, set_stack_config
 
-NS = "evidentsource-kafka"
+NS = NAMESPACE
 SCRAM_PASSWORDS = {"principalPasswords": {"evidentsource": "p1", "streams-lambda": "p2", "consumer-a": "p3",
                                           "consumer-b": "p4", "producer-a": "p5"}}
 
@@ -233,8 +234,8 @@ def test_secrets_never_appear_in_messages():
 
 def test_a_mistyped_secret_key_is_named_but_its_value_is_not_shown(monitor):
     set_stack_config({**PLAINTEXT, "saslPasword": "pw-typed-wrong"}, secret=("saslPasword",))
-    with pytest.raises(stack_config.ConfigError) as caught:
-        stack_config.load()
+    with pytest.raises(load.ConfigError) as caught:
+        load.load()
     assert f"{NS}:saslPasword = '***': unknown key (a typo?); did you mean 'saslPassword'?" in str(caught.value)
     assert "pw-typed-wrong" not in str(caught.value)
 
@@ -251,31 +252,31 @@ def test_placeholders_are_refused_by_key_with_a_hint():
 
 
 def test_config_error_is_a_pulumi_run_error_so_no_stack_trace_is_shown():
-    with pytest.raises(stack_config.ConfigError) as caught:
-        stack_config.parse({"cluster": {"bootstrapServers": []}})
+    with pytest.raises(load.ConfigError) as caught:
+        load.parse({"cluster": {"bootstrapServers": []}})
     assert isinstance(caught.value, pulumi.RunError)
     assert "nothing was changed" in str(caught.value)
 
 
 class TestValidConfig:
     def test_login_from_the_seeds_jaas_string(self):
-        config = stack_config.parse(SCRAM)
+        config = load.parse(SCRAM)
         assert config.login.username == "admin"
         assert config.login.password.reveal() == ADMIN_PASSWORD
         assert ADMIN_PASSWORD not in repr(config.login)
 
     def test_login_from_username_and_password(self):
-        config = stack_config.parse(merged(SCRAM, {"saslJaasConfig": DELETE, "saslPassword": "pw",
+        config = load.parse(merged(SCRAM, {"saslJaasConfig": DELETE, "saslPassword": "pw",
                                                    "cluster": {"saslUsername": "pulumi"}}))
         assert (config.login.username, config.login.password.reveal()) == ("pulumi", "pw")
 
     @pytest.mark.parametrize("base, enforcer", [(PLAINTEXT, "none"), (SCRAM, "kafka-acls"), (IAM, "msk-iam"),
                                                 (merged(PLAINTEXT, {"cluster": {"securityProtocol": "SSL"}}), "kafka-acls")])
     def test_the_enforcer_follows_the_auth_settings(self, base, enforcer):
-        assert stack_config.parse(base).enforcer == enforcer
+        assert load.parse(base).enforcer == enforcer
 
     def test_names_default_to_the_seeds_and_take_a_prefix_or_explicit_names(self):
-        config = stack_config.parse(merged(PLAINTEXT, {"topics": {"namePrefix": "staging-", "perTopic": {
+        config = load.parse(merged(PLAINTEXT, {"topics": {"namePrefix": "staging-", "perTopic": {
             "asyncCommands": {"name": "commands"}}}}))
         assert config.topic_names() == {
             "transactionProposals": "staging-evidentsource-transaction-proposals",
@@ -284,17 +285,17 @@ class TestValidConfig:
 
     @pytest.mark.parametrize("rf, min_isr", [(1, 1), (2, 1), (3, 2), (5, 2)])
     def test_min_isr_scales_with_the_replication_factor(self, rf, min_isr):
-        assert config_schema.TopicsConfig(replication_factor=rf).effective_min_isr() == min_isr
+        assert schema.TopicsConfig(replication_factor=rf).effective_min_isr() == min_isr
 
     @pytest.mark.parametrize("text, ms", [("1d", 86_400_000), ("7d", 604_800_000), ("12h", 43_200_000),
                                           ("90m", 5_400_000), ("30s", 30_000), ("250ms", 250), ("infinite", -1)])
     def test_durations(self, text, ms):
-        assert config_schema.duration_ms(text) == ms
+        assert schema.duration_ms(text) == ms
 
     def test_the_dev_stack_needs_neither_aws_nor_more_than_topics(self):
-        config = stack_config.parse(PLAINTEXT)
+        config = load.parse(PLAINTEXT)
         assert (config.needs_aws, config.needs_kafka_provider, config.enforcer) == (False, True, "none")
 
     def test_an_msk_iam_stack_with_the_msk_backend_needs_no_kafka_provider(self):
-        config = stack_config.parse(IAM)
+        config = load.parse(IAM)
         assert (config.needs_aws, config.needs_kafka_provider) == (True, False)

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from components import outputs as keys
-from components import stack_config
+from components.model import names as keys
+from components.config import load
 from mocking import ACCOUNT, PROJECT, run_program, stack_file
 
 UUID = "6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5"
@@ -42,8 +42,8 @@ def test_every_stack_file_is_tested_here():
 
 
 def refused_keys(raw) -> list[str]:
-    with pytest.raises(stack_config.ConfigError) as caught:
-        stack_config.parse(raw)
+    with pytest.raises(load.ConfigError) as caught:
+        load.parse(raw)
     return [line.split(" ")[0].rstrip(":").removeprefix("evidentsource-kafka:")
             for line in str(caught.value).split("\n  - ")[1:]]
 
@@ -165,6 +165,6 @@ class TestStaging:
 
 
 def test_a_refused_config_declares_nothing(monitor):
-    with pytest.raises(stack_config.ConfigError):
+    with pytest.raises(load.ConfigError):
         run_program(stack_file("prod"))
     assert monitor.registrations == []

@@ -1,0 +1,1 @@
+"""The stack's settings: schema, rules, the validated whole, connection; load.py is the only reader of pulumi.Config."""

@@ -1,0 +1,103 @@
+"""Rules of the cluster, msk and network sections: protocol, mechanism, TLS, MSK listeners and ports."""
+
+from __future__ import annotations
+
+from components.config.rules import INVALID, Draft, Problems, auth_consistent, check
+from components.config.schema import ClusterConfig
+from components.model.listeners import MSK_LISTENERS, describe_msk_listeners, msk_listener
+
+
+# --- cluster ----------------------------------------------------------------------
+
+@check("cluster")
+def mechanism_fits_protocol(d: Draft, p: Problems) -> None:
+    c = d.cluster
+    if c.security_protocol.startswith("SASL_") and c.sasl_mechanism is None:
+        p.add("cluster.securityProtocol", c.security_protocol,
+              "needs cluster.saslMechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM")
+    if not c.security_protocol.startswith("SASL_") and c.sasl_mechanism is not None:
+        p.add("cluster.saslMechanism", c.sasl_mechanism,
+              f"needs securityProtocol SASL_SSL or SASL_PLAINTEXT, not {c.security_protocol}")
+    if c.sasl_mechanism == "AWS_MSK_IAM" and c.security_protocol != "SASL_SSL":
+        p.add("cluster.saslMechanism", c.sasl_mechanism, "AWS_MSK_IAM works only over securityProtocol SASL_SSL")
+
+
+@check("cluster")
+def tls_only_settings(d: Draft, p: Problems) -> None:
+    c = d.cluster
+    if not c.tls:
+        for key, value in (("skipTlsVerify", c.skip_tls_verify), ("caCert", c.ca_cert),
+                           ("clientCert", c.client_cert), ("clientKey", c.client_key)):
+            if value:
+                p.add(f"cluster.{key}", value, f"applies to securityProtocol SSL or SASL_SSL only, not {c.security_protocol}")
+    if bool(c.client_cert) != bool(c.client_key):
+        p.add("cluster.clientCert" if c.client_cert else "cluster.clientKey", c.client_cert or c.client_key,
+              "mTLS needs both cluster.clientCert and cluster.clientKey")
+
+
+@check("cluster")
+def iam_only_settings(d: Draft, p: Problems) -> None:
+    if d.cluster.sasl_mechanism == "AWS_MSK_IAM":
+        return
+    why = f"only used with saslMechanism AWS_MSK_IAM; this stack uses {d.cluster.sasl_mechanism or d.cluster.security_protocol}"
+    for key in ("aws_region", "aws_role_arn", "aws_profile"):
+        if getattr(d.cluster, key) is not None:
+            p.add(f"cluster.{ClusterConfig.key(key)}", getattr(d.cluster, key), why)
+    if d.iam_given:
+        p.add("iam", d.raw.get("iam"), why)
+
+
+# --- MSK ----------------------------------------------------------------------------
+
+@check("cluster", "topics", "msk")
+def msk_needed(d: Draft, p: Problems) -> None:
+    if d.msk is not None:
+        return
+    how = "add evidentsource-kafka:msk.clusterArn (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)"
+    if d.topics.backend == "msk":
+        p.add("topics.backend", "msk", f"the msk backend creates topics through the AWS API: {how}")
+    if d.cluster.sasl_mechanism == "AWS_MSK_IAM":
+        p.add("cluster.saslMechanism", "AWS_MSK_IAM", f"IAM policies are scoped to the cluster's ARN: {how}")
+    if d.network not in (None, INVALID):
+        p.add("network", d.raw.get("network"), f"ingress rules are for an MSK cluster: {how}")
+
+
+@check("cluster", "msk")
+def msk_listener_exists(d: Draft, p: Problems) -> None:
+    c = d.cluster
+    if d.msk is None or not auth_consistent(c) or msk_listener(c.security_protocol, c.sasl_mechanism):
+        return
+    given = c.security_protocol + (f"+{c.sasl_mechanism}" if c.sasl_mechanism else "")
+    p.add("cluster.saslMechanism" if c.sasl_mechanism else "cluster.securityProtocol",
+          c.sasl_mechanism or c.security_protocol,
+          f"MSK has no {given} listener; MSK serves {describe_msk_listeners()}")
+
+
+@check("cluster", "msk")
+def bootstrap_ports(d: Draft, p: Problems) -> None:
+    c = d.cluster
+    listener = msk_listener(c.security_protocol, c.sasl_mechanism) if d.msk else None
+    if listener is None:
+        return
+    want = listener.port(d.msk.public_access)
+    if want is None:
+        p.add("msk.publicAccess", True, f"MSK public access has no {listener.title} listener; use SSL, SCRAM or IAM")
+        return
+    for i, server in enumerate(c.bootstrap_servers):
+        port = int(server.rsplit(":", 1)[1])
+        if port != want:
+            other = next((lst.title for lst in MSK_LISTENERS if port in (lst.private_port, lst.public_port)), None)
+            note = f" ({port} is MSK's {other} port)" if other else ""
+            p.add(f"cluster.bootstrapServers[{i}]", server,
+                  f"MSK serves {listener.title} on port {want}{' (public access)' if d.msk.public_access else ''}{note}")
+
+
+@check("network", "msk")
+def network_sources(d: Draft, p: Problems) -> None:
+    if d.network is None:
+        return
+    if not d.network.sources():
+        p.add("network", d.raw.get("network"), "name at least one source: clusterSecurityGroupId and/or lambdaSecurityGroupId")
+    if d.msk is not None and d.msk.public_access:
+        p.add("network", d.raw.get("network"), "security-group references only match traffic inside the VPC; "
+              "with msk.publicAccess clients come over the internet: manage their CIDR rules yourself")

@@ -1,0 +1,112 @@
+"""One access model: the seed's four roles, what each may do, and who holds each role.
+
+Roles and their grants are derived from the catalogue's access patterns, so a topic's
+access is written down once (in catalog.py) and enforced by either Kafka ACLs
+(acl_bindings.py, declared by resources/kafka_acls.py) or MSK IAM policies
+(iam_policies.py, declared by resources/msk_iam.py), whichever governs the stack's clients.
+Grants are abstract ("consume", "produce"); each enforcer translates them. Pure: the
+stack's settings come in as plain values (config/stack_config.py hands them over).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from components.model.catalog import CATALOG, Access
+
+ResourceType = Literal["topic", "group", "transactional-id"]
+Action = Literal["consume", "produce"]
+# Who governs the clients' access: AWS_MSK_IAM clients IAM policies, SASL and TLS clients Kafka
+# ACLs; PLAINTEXT identifies no one, so nothing can be enforced.
+Enforcer = Literal["kafka-acls", "msk-iam", "none"]
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str  # config key under `access`, stable: it names resources and outputs
+    title: str
+    consumes: tuple[str, ...]  # topic keys of the catalogue
+    produces: tuple[str, ...]
+
+
+ROLES: tuple[Role, ...] = (
+    # The server owns every topic: the linearizer reads and writes proposals, it answers
+    # async commands and publishes database events.
+    Role("server", "EvidentSource server", tuple(t.key for t in CATALOG), tuple(t.key for t in CATALOG)),
+    Role("dynamodbStreamsLambda", "DynamoDB-Streams Lambda", (), tuple(t.key for t in CATALOG if t.lambda_writes)),
+    Role("externalConsumers", "External consumers", tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_READ), ()),
+    Role("externalProducers", "External producers", (), tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_WRITE)),
+)
+ROLE_BY_KEY = {r.key: r for r in ROLES}
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """What a stack says about one role: who holds it, and the prefixes of its groups and transactional ids."""
+
+    principals: tuple[str, ...] = ()
+    group_prefix: str | None = None  # its consumer groups, if it consumes with any
+    transactional_id_prefix: str | None = None  # its transactional producers, if any
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    resource_type: ResourceType
+    key: str  # stable identity: the topic's catalogue key, or the prefix itself
+    name: str  # what Kafka sees: the topic name, or a group / transactional-id prefix
+    prefixed: bool
+    action: Action
+
+
+@dataclass(frozen=True)
+class RoleAccess:
+    role: Role
+    principals: tuple[str, ...]
+    grants: tuple[Grant, ...]
+
+    @property
+    def produces(self) -> bool:
+        return any(g.action == "produce" for g in self.grants)
+
+    def topics(self, action: Action) -> tuple[Grant, ...]:
+        return tuple(g for g in self.grants if g.resource_type == "topic" and g.action == action)
+
+
+@dataclass(frozen=True)
+class AccessModel:
+    enforcer: Enforcer
+    roles: tuple[RoleAccess, ...]
+
+    def role(self, key: str) -> RoleAccess:
+        return next(r for r in self.roles if r.role.key == key)
+
+    def principals(self) -> dict[str, tuple[str, ...]]:
+        """principal -> the roles it holds, in role order."""
+        held: dict[str, tuple[str, ...]] = {}
+        for access in self.roles:
+            for principal in access.principals:
+                held[principal] = held.get(principal, ()) + (access.role.key,)
+        return held
+
+
+def grants_for(role: Role, settings: RoleSettings, topic_names: Mapping[str, str]) -> tuple[Grant, ...]:
+    """What one role may do, in Kafka's terms but independent of any enforcer."""
+    grants = [Grant("topic", k, topic_names[k], False, "consume") for k in role.consumes]
+    grants += [Grant("topic", k, topic_names[k], False, "produce") for k in role.produces]
+    if role.consumes and settings.group_prefix:
+        # A consumer that uses a group needs that group too (the seed forgot it).
+        grants.append(Grant("group", settings.group_prefix, settings.group_prefix, True, "consume"))
+    if role.produces and settings.transactional_id_prefix:
+        prefix = settings.transactional_id_prefix
+        grants.append(Grant("transactional-id", prefix, prefix, True, "produce"))
+    return tuple(sorted(grants))
+
+
+def build(enforcer: Enforcer, settings: Mapping[str, RoleSettings], topic_names: Mapping[str, str]) -> AccessModel:
+    """The model of a stack: `settings` per role key, `topic_names` per catalogue key (the names declared in
+    this run, which data safety may hold at the old ones in the run that lifts a topic's protection)."""
+    roles = tuple(RoleAccess(role, settings[role.key].principals, grants_for(role, settings[role.key], topic_names))
+                  for role in ROLES)
+    return AccessModel(enforcer, roles)

@@ -1,0 +1,64 @@
+"""The access model as Kafka ACL bindings, least privilege (pure; resources/kafka_acls.py declares them).
+
+- Consume = topic Read, plus group Read on the role's group prefix (PREFIXED): a consumer
+  in a group needs both, which the seed forgot. Produce = topic Write. Both imply Describe.
+- IdempotentWrite on the cluster is not granted: brokers >= 2.8 no longer require it.
+- Transactional ids (the server's, if configured) = TransactionalId Write, PREFIXED.
+- Never `User:*` (the config refuses it).
+
+Each ACL is one binding; bindings shared by several roles of one principal are listed
+once, since deleting one Pulumi resource would delete the binding for all of them. Each
+binding is keyed by a suffix derived from its stable keys (principal, operation, resource
+kind, catalogue key or prefix), never from list positions, so reordering principals or
+roles changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.model.access_model import AccessModel, Grant
+from components.model.names import slug
+
+OPERATION = {("topic", "consume"): "Read", ("topic", "produce"): "Write",
+             ("group", "consume"): "Read", ("transactional-id", "produce"): "Write"}
+RESOURCE_TYPE = {"topic": "Topic", "group": "Group", "transactional-id": "TransactionalID"}
+
+
+@dataclass(frozen=True, order=True)
+class AclBinding:
+    principal: str
+    operation: str
+    resource_type: str  # pulumi-kafka spelling: Topic, Group, TransactionalID
+    resource_name: str
+    pattern: str  # "Literal" or "Prefixed" (pulumi-kafka's case-sensitive spelling)
+    host: str = "*"
+    permission: str = "Allow"
+
+    @property
+    def import_id(self) -> str:
+        """`pulumi import kafka:index/acl:Acl <name> <id>` adopts an ACL created by hand."""
+        return "|".join((self.principal, self.host, self.operation, self.permission,
+                         self.resource_type, self.resource_name, self.pattern))
+
+
+def binding(principal: str, grant: Grant) -> tuple[str, AclBinding]:
+    """(stable resource-name suffix, binding) for one principal's grant."""
+    operation = OPERATION[(grant.resource_type, grant.action)]
+    suffix = "-".join((slug(principal.removeprefix("User:")), operation.lower(), grant.resource_type,
+                       slug(grant.key) + ("*" if grant.prefixed else "")))
+    return suffix, AclBinding(principal, operation, RESOURCE_TYPE[grant.resource_type], grant.name,
+                              "Prefixed" if grant.prefixed else "Literal")
+
+
+def acl_bindings(model: AccessModel) -> dict[str, AclBinding]:
+    """Every ACL the model needs, keyed by its stable resource-name suffix."""
+    found: dict[str, AclBinding] = {}
+    for access in model.roles:
+        for principal in access.principals:
+            for grant in access.grants:
+                suffix, acl = binding(principal, grant)
+                if found.setdefault(suffix, acl) != acl:
+                    raise ValueError(f"two different ACLs would share the resource name {suffix!r}: "
+                                     f"{found[suffix]} and {acl}; rename a principal or prefix")
+    return dict(sorted(found.items()))

@@ -1,0 +1,59 @@
+"""Every spelling that is part of a stack's state or interface, written down once.
+
+- the config namespace (`evidentsource-kafka:<key>` in Pulumi.<stack>.yaml);
+- the names of the component resources and of their children: they are part of every URN,
+  so changing one would make Pulumi replace what it manages;
+- the stack outputs' keys, which users, the live check and the next run read.
+Pure: no Pulumi, no config.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic.alias_generators import to_snake
+
+NAMESPACE = "evidentsource-kafka"
+
+# Component names: part of every child's URN, so never change them.
+TOPICS = "evidentsource"
+ACLS = "acls"
+SCRAM_USERS = "scram-users"
+MSK_IAM = "msk-iam"
+MSK_INGRESS = "msk-ingress"
+
+# Stack outputs.
+TOPIC_NAMES = "topicNames"
+TOPIC_PARTITIONS = "topicPartitions"
+KAFKA_BROKERS = "kafkaBrokers"
+CLOUDFORMATION_PARAMETERS = "cloudFormationParameters"
+CLOUDFORMATION_SASL_JAAS_CONFIG = "cloudFormationKafkaSaslJaasConfig"
+CLIENT_PROPERTIES = "clientProperties"
+IAM_POLICY_ARNS = "iamPolicyArns"
+ACCESS_ENFORCEMENT = "accessEnforcement"
+# Topic keys declared unprotected and not retained on delete by this deployment. The next run reads
+# it from the state (safety/prior_state.py): only then may a topic whose data loss the stack accepted
+# be replaced.
+UNPROTECTED_TOPICS = "unprotectedTopics"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=,@-]")
+
+
+def slug(text: str) -> str:
+    """`User:app one` -> `User_app_one`: a principal, user or prefix as part of a resource name."""
+    return _UNSAFE.sub("_", text)
+
+
+def kebab(key: str) -> str:
+    """`databaseEvents` -> `database-events`: a catalogue key as part of a resource name."""
+    return to_snake(key).replace("_", "-")
+
+
+def topic_resource(key: str, component: str = TOPICS) -> str:
+    """The Pulumi name of a topic resource: from its stable key, never from its Kafka name."""
+    return f"{component}-{kebab(key)}"
+
+
+def acl_resource(suffix: str, component: str = ACLS) -> str:
+    """The Pulumi name of an ACL resource: the component's name and the binding's stable suffix."""
+    return f"{component}-{suffix}"

@@ -1,0 +1,73 @@
+"""The whole program, in the order a reader meets it (__main__.py calls `declare`).
+
+validated settings (config/) -> data safety: what the cluster and the stack's state hold, refusals,
+the plan of each topic (safety/) -> who may do what (model/access_model.py) -> the providers and
+the resources: topics, SCRAM users, the access model's enforcer (Kafka ACLs or MSK IAM), network
+ingress (resources/) -> outputs.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components import outputs
+from components.config import load
+from components.model import names
+from components.model.acl_bindings import acl_bindings
+from components.model.listeners import msk_listener
+from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
+from components.resources.msk_iam import MskIamArgs, MskIamPolicies
+from components.resources.network import MskIngress, MskIngressArgs
+from components.resources.providers import aws_provider, kafka_provider
+from components.resources.scram_users import ScramUsers, ScramUsersArgs
+from components.resources.topics import EvidentSourceTopics, TopicsArgs
+from components.safety import check as safety
+from components.safety.check import Readers
+
+
+def declare(readers: Readers) -> None:
+    config = load.load()  # validated before any resource is declared
+    # Reads the stack's state and the live cluster, and refuses, before anything is declared, every
+    # change that would destroy a topic's messages; plans adoption and protection of each topic.
+    assessment = safety.check(config, readers)
+    model = config.access_model(assessment.declared_names)
+
+    # Providers only where something uses them: the dev stack declares no aws provider at all.
+    kafka_prov = kafka_provider("kafka", config.connection) if config.needs_kafka_provider else None
+    aws_prov = aws_provider("aws", config.msk) if config.needs_aws else None
+    kafka_opts = pulumi.ResourceOptions(providers=[kafka_prov] if kafka_prov else None)
+    aws_opts = pulumi.ResourceOptions(providers=[aws_prov] if aws_prov else None)
+
+    msk = config.topics.backend == "msk"
+    topics = EvidentSourceTopics(names.TOPICS, TopicsArgs(
+        list(assessment.topics.values()), config.topics.backend, config.msk.cluster_arn if msk else None),
+        aws_opts if msk else kafka_opts)
+
+    if config.access.create_scram_users:  # the config made sure every principal has a password
+        ScramUsers(names.SCRAM_USERS, ScramUsersArgs(config.principal_passwords, config.cluster.sasl_mechanism),
+                   kafka_opts)
+
+    policy_arns = None
+    if model.enforcer == "kafka-acls" and model.principals():
+        bindings = acl_bindings(model)
+        imports = safety.adopt_acls(config, assessment, bindings)  # adopt.acls: bindings to import
+        KafkaAcls(names.ACLS, KafkaAclsArgs(bindings, imports), kafka_opts)
+    elif model.enforcer == "msk-iam":
+        policy_arns = MskIamPolicies(names.MSK_IAM, MskIamArgs(model, config.msk.arn, config.iam), aws_opts).policy_arns
+
+    if config.network is not None:
+        listener = msk_listener(config.cluster.security_protocol, config.cluster.sasl_mechanism)
+        MskIngress(names.MSK_INGRESS, MskIngressArgs(config.network.msk_security_group_id, config.network.sources(),
+                                                     listener), aws_opts)
+
+    pulumi.export(names.TOPIC_NAMES, topics.names)
+    pulumi.export(names.TOPIC_PARTITIONS, topics.partitions)
+    pulumi.export(names.UNPROTECTED_TOPICS, assessment.unprotected)
+    pulumi.export(names.KAFKA_BROKERS, config.connection.bootstrap)
+    pulumi.export(names.CLOUDFORMATION_PARAMETERS, outputs.cloudformation_parameters(config))
+    if (jaas_config := outputs.server_sasl_jaas_config(config, model)) is not None:
+        pulumi.export(names.CLOUDFORMATION_SASL_JAAS_CONFIG, jaas_config)
+    pulumi.export(names.CLIENT_PROPERTIES, {r.role.key: outputs.client_properties(config, r) for r in model.roles})
+    pulumi.export(names.ACCESS_ENFORCEMENT, outputs.enforcement(model, policy_arns))
+    if policy_arns is not None:
+        pulumi.export(names.IAM_POLICY_ARNS, policy_arns)

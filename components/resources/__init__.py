@@ -1,0 +1,1 @@
+"""The component resources and providers: topics, ACLs, MSK IAM policies, network ingress, SCRAM users."""

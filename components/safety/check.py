@@ -1,0 +1,78 @@
+"""Data safety in a run: read the facts, decide (assess.py), report, and stop the run on any refusal.
+
+The readers of the live cluster and of the stack's state are passed in (`Readers`): the
+program passes the real ones (`Readers.real()`), unit tests pass stubs. Refusals are raised
+as one `DataSafetyError` listing them all, before any resource is declared; warnings and
+notes go to the engine's log, so they show in `preview` and `up`.
+
+`adopt.importDocument` (set only by tools/ops/adopt.py, for its preview) plans an import
+document: topics and bindings that exist are declared as creates, neither refused nor
+imported, so that `pulumi preview --import-file` lists them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from components.config.stack_config import StackConfig
+from components.model.acl_bindings import AclBinding
+from components.safety import live_cluster, messages, prior_state
+from components.safety.adoption import acl_imports
+from components.safety.assess import Assessment, assess
+from components.safety.live_cluster import LiveCluster
+from components.safety.prior_state import PriorState
+from components.safety.topic_plan import wanted_topics
+
+
+class DataSafetyError(pulumi.RunError):
+    """Raised with every refusal listed; pulumi shows it without a stack trace."""
+
+
+@dataclass(frozen=True)
+class Readers:
+    """Where the facts come from."""
+
+    live: Callable[[StackConfig, bool], LiveCluster]
+    """The live cluster (config, with_acls) -> topics, brokers and, if asked, ACL bindings."""
+    prior: Callable[[], PriorState]
+    """The stack's state as its last deployment left it."""
+
+    @classmethod
+    def real(cls) -> Readers:
+        return cls(live_cluster.read, prior_state.read)
+
+
+def report(notes: list[str], warnings: list[str], refusals: list[str]) -> None:
+    for line in notes:
+        pulumi.log.info(line)
+    for line in warnings:
+        pulumi.log.warn(line)
+    if refusals:
+        raise DataSafetyError(f"Refused ({len(refusals)}); nothing was changed:\n  - " + "\n  - ".join(refusals))
+
+
+def check(config: StackConfig, readers: Readers) -> Assessment:
+    """Read the stack's state and the cluster, report, and raise DataSafetyError listing every refusal."""
+    if config.adopt.import_document and not pulumi.runtime.is_dry_run():
+        report([], [], [messages.import_document_in_up()])
+    live = readers.live(config, config.adopt.acls)
+    prior = readers.prior()
+    if not prior.readable:
+        pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")
+    if not live.reachable:
+        pulumi.log.info(f"the cluster was not read ({live.why}): partition counts are compared with the stack's state")
+    assessment = assess(config, wanted_topics(config), prior, live, config.adopt.import_document)
+    report(assessment.notes, assessment.warnings, assessment.refusals)
+    return assessment
+
+
+def adopt_acls(config: StackConfig, assessment: Assessment, bindings: Mapping[str, AclBinding]) -> dict[str, str]:
+    """The ACL bindings to import (adopt.acls), as suffix -> import id; raises if they cannot be listed."""
+    if not config.adopt.acls or config.adopt.import_document:
+        return {}
+    imports, refusals = acl_imports(bindings, assessment.prior, assessment.live)
+    report([f"adopting {len(imports)} existing ACL binding(s)"] if imports else [], [], refusals)
+    return imports

@@ -1,0 +1,120 @@
+"""What data safety says: every refusal and warning, in words, each refusal with its stable code.
+
+A refusal names what was asked and from which setting, why Kafka (or the MSK API) cannot do
+it without destroying messages, what to do instead, and the one override that accepts the
+loss. The codes are in refusals.py; the decisions that pick a message are in assess.py.
+"""
+
+from __future__ import annotations
+
+from components.model.names import NAMESPACE
+from components.safety import refusals
+from components.safety.refusals import coded
+from components.safety.topic_plan import Wanted
+
+OVERRIDE = f"{NAMESPACE}:topics.acceptDataLoss"
+
+
+def how_to_accept(key: str) -> str:
+    return (f"Only if losing them is intended, add {key} to {OVERRIDE} (in Pulumi.<stack>.yaml, topics: "
+            f"acceptDataLoss: [{key}]) and run `pulumi up` twice: the first run only lifts the topic's protection")
+
+
+def where(live_why: str, from_live: bool, have: int) -> str:
+    return f"the cluster has {have}" if from_live else \
+        f"the stack's state has {have}; the cluster could not be read: {live_why}"
+
+
+def cluster_move(w: Wanted, before: str, after: str) -> str:
+    return coded(refusals.CLUSTER_MOVE, (
+        f"{w.key}: msk.clusterArn {before} -> {after} asked: {w.name!r} would be created on the other cluster and "
+        "deleted from this one, with every message in it. Another cluster is another stack (pulumi stack init); "
+        "copy the messages with MirrorMaker if needed."))
+
+
+def rename(w: Wanted, old: str) -> str:
+    return coded(refusals.RENAME, (
+        f"{w.key}: rename {old!r} -> {w.name!r} asked ({w.name_from}). Kafka cannot rename a topic: Pulumi "
+        f"would create {w.name!r} empty and delete {old!r} with every message in it. Keep the old name "
+        f"(topics.perTopic.{w.key}.name: {old}), or copy the messages first. {how_to_accept(w.key)}, "
+        f"the second creates {w.name!r} and deletes {old!r}."))
+
+
+def rename_target_exists(w: Wanted, old: str) -> str:
+    return coded(refusals.RENAME_TARGET_EXISTS, (
+        f"{w.key}: rename {old!r} -> {w.name!r} asked, but a topic {w.name!r} already exists on the cluster, so "
+        "Pulumi cannot create it: choose another name"))
+
+
+def decrease(w: Wanted, have: int, where_: str) -> str:
+    return coded(refusals.PARTITION_DECREASE, (
+        f"{w.key}: partitions {have} -> {w.partitions} asked for {w.name!r} ({w.partitions_from}; {where_}). "
+        f"Kafka can only add partitions: a decrease is planned as delete + create of the topic, destroying "
+        f"every message in it. Keep {have} or more. {how_to_accept(w.key)}, the second deletes {w.name!r} "
+        f"and creates it again, empty, with {w.partitions} partitions."))
+
+
+def msk_replication(w: Wanted, have: int, where_: str) -> str:
+    return coded(refusals.REPLICATION_REPLACE, (
+        f"{w.key}: replicationFactor {have} -> {w.replication_factor} asked for {w.name!r} "
+        f"(topics.replicationFactor; {where_}). The MSK topic API cannot change a replication factor: the "
+        f"topic would be replaced, destroying every message in it. Keep {have}, or reassign the partitions "
+        f"with kafka-reassign-partitions.sh. {how_to_accept(w.key)}, the second deletes {w.name!r} and creates "
+        f"it again, empty, with replication factor {w.replication_factor}."))
+
+
+def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
+    change = f"replicationFactor {have} -> {w.replication_factor}" if have else \
+        f"replicationFactor {w.replication_factor}"
+    return coded(refusals.REPLICATION_ABOVE_BROKERS, (
+        f"{w.key}: {change} asked for {w.name!r} (topics.replicationFactor), but the cluster has {brokers} "
+        f"broker(s): Kafka places each replica on a different broker, so this cannot be done at all. Use at "
+        f"most {brokers}, or add brokers first."))
+
+
+def state_ahead(w: Wanted, what: str, recorded: int, live: int, asked: int) -> str:
+    return coded(refusals.STATE_AHEAD, (
+        f"{w.key}: the stack's state says {what} {recorded} for {w.name!r} but the cluster has {live} (an update "
+        f"interrupted before Kafka applied it, or a change made by hand). Pulumi plans from its state, so `up` "
+        f"would not change the {what} at all: run `pulumi refresh` (it records what the cluster has), then "
+        f"`pulumi up` makes it {asked}"))
+
+
+def exists_not_in_state(w: Wanted) -> str:
+    return coded(refusals.EXISTS_NOT_IN_STATE, (
+        f"{w.key}: a topic {w.name!r} already exists on the cluster but not in this stack's state, so creating it "
+        f"would fail. Adopt it: set {NAMESPACE}:adopt.topics to true, or write an import document with "
+        "tools/ops/adopt.py"))
+
+
+def adopt_unreadable(w: Wanted, why: str) -> str:
+    return coded(refusals.ADOPT_UNREADABLE, (
+        f"{w.key}: {NAMESPACE}:adopt.topics needs to see which topics exist, but the cluster could not be read: "
+        f"{why}"))
+
+
+def acls_unreadable(why: str) -> str:
+    return coded(refusals.ADOPT_ACLS_UNREADABLE, (
+        f"{NAMESPACE}:adopt.acls needs to list the cluster's ACLs, but they could not be read: {why or 'not listed'}"))
+
+
+def accepted_now(w: Wanted, what: str) -> str:
+    return coded(refusals.ACCEPTED_DATA_LOSS, f"{w.key}: accepted data loss ({OVERRIDE}): this run will {what}")
+
+
+def accepted_first_run(w: Wanted, name: str, what: str) -> str:
+    return coded(refusals.ACCEPTED_DATA_LOSS, (
+        f"{w.key}: accepted data loss ({OVERRIDE}): this run only lifts the protection of {name!r} and leaves it "
+        f"as it is; the next `pulumi up` will {what}"))
+
+
+def still_listed(w: Wanted) -> str:
+    return coded(refusals.ACCEPTED_DATA_LOSS, (
+        f"{w.key}: {OVERRIDE} lists it, so {w.name!r} is unprotected and could lose its messages; remove it from "
+        "the list once the change it was added for is done"))
+
+
+def import_document_in_up() -> str:
+    return coded(refusals.IMPORT_DOCUMENT_IN_UP, (
+        f"{NAMESPACE}:adopt.importDocument is only for the preview tools/ops/adopt.py runs to plan an import "
+        "document; in `pulumi up` it would try to create what already exists: remove it from the stack's settings"))

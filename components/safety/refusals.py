@@ -1,0 +1,48 @@
+"""The stable codes of the program's refusals, and how they are written into its messages.
+
+Every refusal the program raises at preview, and every warning that a stack accepted data
+loss on purpose, starts with its code in brackets: `[data-loss:partition-decrease] ...`.
+The preview report (tools/preview/) matches on these codes, never on the English after
+them, so the wording can improve without blinding the report. Standard library only: the
+report imports this module without the project's venv.
+"""
+
+from __future__ import annotations
+
+import re
+
+DATA_LOSS = "data-loss"  # the family whose changes would destroy a topic's messages
+ACCEPTED_DATA_LOSS = "accepted:data-loss"  # a warning: the stack accepted that loss by name
+
+PARTITION_DECREASE = "data-loss:partition-decrease"
+RENAME = "data-loss:rename"
+RENAME_TARGET_EXISTS = "data-loss:rename-target-exists"
+REPLICATION_REPLACE = "data-loss:replication-replace"  # the MSK API replaces a topic to change its RF
+CLUSTER_MOVE = "data-loss:cluster-move"
+REPLICATION_ABOVE_BROKERS = "impossible:replication-above-brokers"
+STATE_AHEAD = "stale-state:state-ahead-of-cluster"
+EXISTS_NOT_IN_STATE = "adopt:exists-not-in-state"
+ADOPT_UNREADABLE = "adopt:cluster-unreadable"
+ADOPT_ACLS_UNREADABLE = "adopt:acls-unreadable"
+IMPORT_DOCUMENT_IN_UP = "adopt:import-document-in-up"
+
+_CODED = re.compile(r"^\[(?P<code>[a-z-]+:[a-z-]+)\] ")
+
+
+def coded(code: str, text: str) -> str:
+    return f"[{code}] {text}"
+
+
+def code_of(line: str) -> str | None:
+    """The code a refusal or warning line starts with, or None."""
+    match = _CODED.match(line.strip())
+    return match.group("code") if match else None
+
+
+def is_data_loss(line: str) -> bool:
+    return (code_of(line) or "").startswith(DATA_LOSS + ":")
+
+
+def text_of(line: str) -> str:
+    """The line without its code."""
+    return _CODED.sub("", line.strip(), count=1)

@@ -1,0 +1,19 @@
+"""Stack settings the integration tests, the preview recordings and the benchmark share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The local secure broker (tools/cluster/broker.py --mode secure): SASL/SCRAM-SHA-512, ACLs enforced, no TLS.
+SECURE_PROTOCOL = "SASL_PLAINTEXT"
+SECURE_MECHANISM = "SCRAM-SHA-512"
+
+
+def secure_cluster(bootstrap: str) -> dict[str, Any]:
+    """The `cluster` section that reaches the local secure broker at `bootstrap`."""
+    return {"bootstrapServers": [bootstrap], "securityProtocol": SECURE_PROTOCOL, "saslMechanism": SECURE_MECHANISM}
+
+
+def secure_stack(bootstrap: str, topics: dict[str, Any], access: dict[str, Any], **sections: Any) -> dict[str, Any]:
+    """A SCRAM + Kafka-ACL stack (the staging shape) on the local secure broker: raw settings, namespace stripped."""
+    return {"cluster": secure_cluster(bootstrap), "topics": topics, "access": access, **sections}

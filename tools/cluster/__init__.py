@@ -1,0 +1,1 @@
+"""The local Kafka cluster for `make up`, the tests and the benchmark."""

@@ -1,0 +1,1 @@
+"""Operator commands that use the program: the live check and the adoption document."""

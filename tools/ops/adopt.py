@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Write a `pulumi import --file` document that adopts what the cluster already has.
+
+For users who prefer an explicit import step to the `adopt` stack setting: it lists the live
+cluster (with the stack's own connection settings) and writes the import document for the
+topics and ACL bindings the program declares and the cluster already has, e.g. those the
+seed's kafka-topics.sh / kafka-acls.sh commands made.
+
+    .venv/bin/python -m tools.ops.adopt --stack staging [--out adopt-staging.json]
+    tools/pulumi import --stack staging --file adopt-staging.json --yes --generate-code=false
+    tools/pulumi preview --stack staging --diff      # only real differences, each in place
+
+How: the program's own preview (`pulumi preview --import-file`, run on a temporary copy of the
+stack file with `adopt.importDocument: true`, so that what exists is declared as a create
+instead of being refused or imported) names every resource exactly as the program declares it, with the stack's explicit kafka provider and its configuration
+(secrets encrypted with the stack's key). This tool fills in the import id of each topic
+(its name) and ACL (`principal|host|operation|permission|type|name|pattern`) that exists on
+the cluster, and drops the ones that do not (the next `up` creates them) and the SCRAM users
+(a password cannot be imported; `up` sets them). Bindings on the cluster for the stack's
+principals or topics that the program does not declare are listed, and left untouched.
+Exit status: 0 written (or nothing to adopt), 1 the preview refused or failed, 2 bad usage,
+3 the cluster could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from components.config import load
+from components.config.schema import SECRET_KEYS
+from components.config.stack_config import StackConfig
+from components.model.access_model import AccessModel
+from components.model.acl_bindings import acl_bindings
+from components.model.catalog import CATALOG
+from components.model.names import NAMESPACE, acl_resource, topic_resource
+from components.safety import live_cluster
+from tools.toolchain.projectenv import PROJECT, engine_env
+
+TOPIC = "kafka:index/topic:Topic"
+ACL = "kafka:index/acl:Acl"
+SCRAM_USER = "kafka:index/userScramCredential:UserScramCredential"
+
+
+class AdoptError(Exception):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def pulumi(args: list[str], project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(["pulumi", *args], cwd=project, env=env, capture_output=True, text=True)
+
+
+def stack_settings(stack: str, project: Path, env: dict[str, str]) -> StackConfig:
+    """The stack's validated settings, secrets decrypted (to log in as Pulumi does)."""
+    run = pulumi(["config", "--stack", stack, "--show-secrets", "--json"], project, env)
+    if run.returncode != 0:
+        raise AdoptError(f"could not read the configuration of stack {stack!r}:\n{run.stderr.strip()}", 2)
+    raw, secret = {}, set()
+    for full_key, entry in json.loads(run.stdout).items():
+        if full_key.startswith(f"{NAMESPACE}:"):
+            key = full_key.split(":", 1)[1]
+            raw[key] = entry.get("objectValue", entry.get("value"))
+            if entry.get("secret"):
+                secret.add(key)
+    try:
+        return load.parse(raw, frozenset(secret & set(SECRET_KEYS)))
+    except load.ConfigError as exc:
+        raise AdoptError(str(exc), 2) from None
+
+
+def planned_creates(stack: str, project: Path, env: dict[str, str]) -> dict:
+    """The program's own import document: every resource it would create, ids still placeholders."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.json"
+        settings = planning_settings(project / f"Pulumi.{stack}.yaml", Path(tmp) / f"Pulumi.{stack}.yaml")
+        run = pulumi(["preview", "--stack", stack, "--non-interactive", "--config-file", str(settings),
+                      "--import-file", str(path)], project, env)
+        if run.returncode != 0:
+            raise AdoptError(f"the program's preview failed, so nothing was written:\n{run.stdout[-4000:]}"
+                             f"{run.stderr[-2000:]}", 1)
+        return json.loads(path.read_text()) if path.exists() else {"resources": []}
+
+
+def planning_settings(stack_file: Path, copy: Path) -> Path:
+    """A copy of the stack file (secrets stay encrypted) with `adopt.importDocument: true`: the explicit
+    setting under which the program declares what exists as creates, for `--import-file` to list."""
+    settings = yaml.safe_load(stack_file.read_text()) if stack_file.exists() else {}
+    config = settings.setdefault("config", {})
+    config[f"{NAMESPACE}:adopt"] = {**(config.get(f"{NAMESPACE}:adopt") or {}), "importDocument": True}
+    copy.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return copy
+
+
+def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> tuple[dict, list[str]]:
+    """The import document (ids filled in, what does not exist dropped) and a report, one line each (pure)."""
+    topic_by_resource = {topic_resource(s.key): s.key for s in CATALOG}
+    model = config.access_model()
+    bindings = acl_bindings(model) if model.enforcer == "kafka-acls" else {}
+    binding_by_resource = {acl_resource(suffix): b for suffix, b in bindings.items()}
+    kept, report, adopted = [], [], 0
+    for entry in plan.get("resources", []):
+        name = entry.get("logicalName") or entry["name"]
+        kind = entry["type"]
+        if kind == TOPIC:
+            topic = config.topics.name_of(topic_by_resource[name])
+            found = live.topics.get(topic)
+            if found is None:
+                report.append(f"create   topic {topic} (not on the cluster; `pulumi up` creates it)")
+                continue
+            entry["id"] = topic
+            report.append(f"import   topic {topic} ({found.partitions} partitions, replication factor "
+                          f"{found.replication_factor})")
+        elif kind == ACL:
+            binding = binding_by_resource[name]
+            if binding.import_id not in (live.acl_ids or ()):
+                report.append(f"create   ACL {binding.import_id}")
+                continue
+            entry["id"] = binding.import_id
+            report.append(f"import   ACL {binding.import_id}")
+        elif kind == SCRAM_USER:
+            report.append(f"create   SCRAM user {name} (a password cannot be imported; `pulumi up` sets it)")
+            continue
+        elif entry.get("id"):
+            report.append(f"create   {kind} {name} (not adopted by this tool)")
+            continue
+        else:  # the stack's explicit provider and the components: created by the import itself
+            kept.append(entry)
+            continue
+        kept.append(entry)
+        adopted += 1
+    report += untouched(config, model, bindings, live)
+    return ({**plan, "resources": kept} if adopted else {}), report
+
+
+def untouched(config: StackConfig, model: AccessModel, bindings: dict,
+              live: live_cluster.LiveCluster) -> list[str]:
+    """Live bindings for the stack's principals or topics that the program does not declare."""
+    ours = {b.import_id for b in bindings.values()}
+    principals = set(model.principals())
+    topics = set(config.topic_names().values())
+    lines = []
+    for acl_id in sorted(live.acl_ids or ()):
+        principal, _host, _op, _perm, kind, name, _pattern = acl_id.split("|")
+        if acl_id not in ours and (principal in principals or (kind == "Topic" and name in topics)):
+            lines.append(f"leave    ACL {acl_id} (on the cluster, not declared by the program: left untouched)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True, help="the stack to adopt into")
+    parser.add_argument("--out", type=Path, help="where to write the document (default adopt-<stack>.json)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT, help="the Pulumi project (default: this one)")
+    opts = parser.parse_args(argv)
+    out = opts.out or Path(f"adopt-{opts.stack}.json")
+    env = engine_env(dict(os.environ))
+    try:
+        config = stack_settings(opts.stack, opts.project_dir, env)
+        if config.topics.backend != "kafka":
+            raise AdoptError("the msk backend manages topics through the AWS API: set adopt.topics instead", 2)
+        live = live_cluster.read(config, with_acls=config.enforcer == "kafka-acls")
+        if not live.reachable:
+            raise AdoptError(f"could not list the cluster: {live.why}", 3)
+        document, report = fill_in(planned_creates(opts.stack, opts.project_dir, env), config, live)
+    except AdoptError as exc:
+        print(f"adopt.py: {exc}", file=sys.stderr)
+        return exc.status
+    print("\n".join(report) if report else "nothing declared by the program is missing from the stack's state")
+    if not document:
+        print("nothing on the cluster to adopt: `pulumi up` creates what is missing")
+        return 0
+    out.write_text(json.dumps(document, indent=4) + "\n")
+    print(f"\nwrote {out}; next:\n  tools/pulumi import --stack {opts.stack} --file {out} --yes --generate-code=false\n"
+          f"  tools/pulumi preview --stack {opts.stack} --diff   # only real differences remain, each in place")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""One-line live check: the stack's topics exist on the broker with the configured partitions.
+
+Reads the stack outputs through the engine, then asks the broker itself with a real
+Kafka client (not Pulumi). Exit status 1 if any topic is missing or differs.
+Usage: .venv/bin/python -m tools.ops.livecheck --stack dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+from confluent_kafka.admin import AdminClient
+
+from tools.toolchain.projectenv import PROJECT, engine_env
+
+
+def live_partitions(bootstrap: str, names: list[str], client_config: dict | None = None) -> dict[str, int | None]:
+    """Partition count of each named topic on the broker; None where the topic does not exist."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, **(client_config or {})})
+    topics = admin.list_topics(timeout=15).topics
+    return {n: len(topics[n].partitions) if n in topics and topics[n].error is None else None for n in names}
+
+
+def check(outputs: dict) -> tuple[bool, str]:
+    names: dict[str, str] = outputs["topicNames"]
+    wanted: dict[str, int] = outputs["topicPartitions"]
+    live = live_partitions(outputs["kafkaBrokers"], list(names.values()))
+    parts, ok = [], True
+    for key, name in names.items():
+        got = live[name]
+        if got == wanted[key]:
+            parts.append(f"{name}={got}")
+        else:
+            ok = False
+            parts.append(f"{name}: {'MISSING' if got is None else f'{got} partitions, expected {wanted[key]}'}")
+    verdict = "OK" if ok else "FAILED"
+    return ok, f"live check {verdict} on {outputs['kafkaBrokers']}: {len(names)} topics: " + ", ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default="dev")
+    args = parser.parse_args()
+    out = subprocess.run(["pulumi", "stack", "output", "--json", "--stack", args.stack], cwd=PROJECT,
+                         env=engine_env(), text=True, capture_output=True)
+    if out.returncode != 0:
+        sys.exit(f"live check: could not read the outputs of stack {args.stack}: {out.stderr.strip()}")
+    ok, line = check(json.loads(out.stdout))
+    print(line)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The pull-request preview report: a `pulumi preview` as Markdown (standard library only)."""

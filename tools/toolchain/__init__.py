@@ -1,0 +1,1 @@
+"""Getting the real engine, the kafka plugin, the venv and the Kafka jars onto a machine (standard library only)."""

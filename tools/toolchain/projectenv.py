@@ -1,0 +1,89 @@
+"""Where the project's tools live, and the environment every Pulumi command runs in.
+
+One place for the pins, the per-user cache layout and the engine environment, so
+bootstrap, the `tools/pulumi` wrapper, the Makefile and the tests cannot disagree.
+Standard library only: bootstrap imports it before the venv exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+VENV = PROJECT / ".venv"
+LOCAL = PROJECT / ".local"  # git-ignored: broker data, engine choice, default state
+STATE_DIR = PROJECT / ".pulumi-state"  # the embedded default backend (file://)
+ENGINE_RECORD = LOCAL / "engine.json"
+
+# Kept equal to requirements.txt; tests/test_pins.py fails if they drift apart.
+PULUMI_VERSION = "3.259.0"
+KAFKA_PLUGIN_VERSION = "3.13.3"
+ACTIONLINT_VERSION = "v1.7.12"  # checks .github/workflows in the test suite
+
+
+def cache_root() -> Path:
+    """Per-user cache for built artefacts, keyed by version below it; outside the repo."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evidentsource-kafka"
+
+
+def engine_cache_dir() -> Path:
+    return cache_root() / f"pulumi-v{PULUMI_VERSION}" / "bin"
+
+
+def kafka_plugin_cache_dir() -> Path:
+    return cache_root() / f"pulumi-resource-kafka-v{KAFKA_PLUGIN_VERSION}"
+
+
+def actionlint_path() -> Path:
+    return cache_root() / f"actionlint-{ACTIONLINT_VERSION}" / "actionlint"
+
+
+def engine_bin_dir() -> Path | None:
+    """The directory of the pulumi binary bootstrap chose, or None for the one on PATH."""
+    try:
+        record = json.loads(ENGINE_RECORD.read_text())
+    except FileNotFoundError:
+        raise SystemExit("The Pulumi engine is not bootstrapped yet: run `make bootstrap` (or `make up`).") from None
+    return Path(record["bin_dir"]) if record.get("bin_dir") else None
+
+
+def _logged_in_elsewhere() -> bool:
+    """True when the user ran `pulumi login` to some backend: we then leave the choice to them."""
+    home = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    try:
+        return bool(json.loads((home / "credentials.json").read_text()).get("current"))
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for every pulumi invocation of this project.
+
+    Never downloads at `pulumi up` time (plugins come from bootstrap), never checks
+    for updates, and uses the local file backend unless the user chose another one
+    with PULUMI_BACKEND_URL or `pulumi login`.
+    """
+    env = dict(os.environ if base is None else base)
+    bin_dir = engine_bin_dir()
+    path = [str(VENV / "bin")] + ([str(bin_dir)] if bin_dir else [])
+    env["PATH"] = os.pathsep.join(path + [env.get("PATH", "")])
+    env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+    env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    if "PULUMI_BACKEND_URL" not in env and not _logged_in_elsewhere():
+        STATE_DIR.mkdir(exist_ok=True)
+        env["PULUMI_BACKEND_URL"] = STATE_DIR.as_uri()
+        # The local default state is a laptop's; its stacks use an empty passphrase
+        # unless the user gives one. Real backends bring their own secrets provider.
+        if "PULUMI_CONFIG_PASSPHRASE_FILE" not in env:
+            env.setdefault("PULUMI_CONFIG_PASSPHRASE", "")
+    return env
+
+
+if __name__ == "__main__":
+    # `python3 -m tools.toolchain.projectenv` prints what the project sets, as shell exports.
+    for key, value in sorted(engine_env().items()):
+        if os.environ.get(key) != value:
+            print(f"export {key}={json.dumps(value)}")
