@@ -1,5 +1,4 @@
-"""Rules of the access and adopt sections: principals that the enforcer can tell apart, groups kept apart,
-adoption only where there is something to adopt."""
+"""Rules of the access section: principals that the enforcer can tell apart, consumer groups kept apart."""
 
 from __future__ import annotations
 
@@ -59,18 +58,3 @@ def consumer_groups_apart(d: Draft, p: Problems) -> None:
         p.add("access.externalConsumers.groupPrefix", external,
               f"the server's groups (access.server.groupPrefix {server!r}) start with it, so external consumers "
               "could join them and take the server's partitions: use a prefix the server's group ids do not start with")
-
-
-# --- adoption -------------------------------------------------------------------------
-
-@check("cluster", "adopt")
-def acl_adoption_needs_acls(d: Draft, p: Problems) -> None:
-    if not d.adopt.acls:
-        return
-    enforcer = enforcer_for(d.cluster)
-    if enforcer == "msk-iam":
-        p.add("adopt.acls", True, "adopts Kafka ACL bindings, but on an AWS_MSK_IAM cluster IAM policies govern "
-              "access (Kafka ACLs do not apply to IAM clients): turn it off")
-    elif enforcer == "none":
-        p.add("adopt.acls", True, f"securityProtocol {d.cluster.security_protocol} authenticates no one, so this "
-              "stack declares no ACLs to adopt: turn it off")

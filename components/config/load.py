@@ -3,7 +3,7 @@
 Every problem in a stack's settings is reported at once, before any resource is
 declared, each as one line naming the key, the value given and what is allowed
 (secrets redacted). The schema is in schema.py, the relational rules in the
-*_rules.py modules (run in the order they are imported here), the result in stack_config.py.
+*_rules.py modules (run in the order of `RULES`), the result in stack_config.py.
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import BaseModel, ValidationError
 
-from components.config import rules
-from components.config import access_rules, cluster_rules, secret_rules, topic_rules  # noqa: F401 - registers them
+from components.config import access_rules, adopt_rules, cluster_rules, rules, secret_rules, topic_rules
 from components.config.rules import INVALID, Problems
 from components.config.schema import PLACEHOLDER, SECRET_KEYS, SECTIONS, AccessConfig, IamConfig, TopicsConfig, _Model
 from components.config.stack_config import StackConfig
 from components.model.names import NAMESPACE
+
+
+# The relational rules, in the order their problems are listed: a cause before its consequences.
+RULES = (cluster_rules, topic_rules, access_rules, secret_rules, adopt_rules)
 
 
 class ConfigError(pulumi.RunError):
@@ -136,7 +139,7 @@ def parse(raw: dict[str, Any], secret_keys: frozenset[str] = frozenset()) -> Sta
         problems.missing("cluster", "every stack names its brokers: cluster.bootstrapServers and cluster.securityProtocol")
         sections["cluster"] = INVALID
     draft = rules.Draft(raw=raw, **sections)
-    rules.run_all(draft, problems)
+    rules.run_all(draft, problems, RULES)
     if problems.lines:
         raise ConfigError(f"Invalid stack configuration ({len(problems.lines)} problem(s)); nothing was changed:\n  - "
                           + "\n  - ".join(problems.lines))

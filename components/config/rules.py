@@ -9,7 +9,9 @@ gives one message. Secrets are validated too, but never printed (secret_rules.py
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Callable
 
 from components.config.schema import AccessConfig, AdoptConfig, TopicsConfig
@@ -102,9 +104,13 @@ def check(*sections: str) -> Callable[[Check], Check]:
     return register
 
 
-def run_all(d: Draft, p: Problems) -> None:
-    for fn in CHECKS:
-        fn(d, p)
+def run_all(d: Draft, p: Problems, order: Sequence[ModuleType]) -> None:
+    """Every registered rule, module by module in `order` (causes before consequences: the cluster's
+    problems before those of the principals it cannot tell apart), each module's rules as written."""
+    for module in order:
+        for fn in CHECKS:
+            if fn.__module__ == module.__name__:
+                fn(d, p)
 
 
 def auth_consistent(c: Any) -> bool:

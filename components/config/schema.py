@@ -91,7 +91,7 @@ class ClusterConfig(_Model):
     client_key: str | None = None  # its private key (file path)
     timeout_seconds: Annotated[int, Field(ge=1)] = 120
     # How long the program waits for the cluster when it reads the live topics before declaring
-    # anything (data_safety.py); unreachable, it falls back to the stack's state after this.
+    # anything (safety/live_cluster.py); unreachable, it falls back to the stack's state after this.
     live_check_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
     aws_region: str | None = None  # AWS_MSK_IAM only: defaults to the region of msk.clusterArn
     aws_role_arn: str | None = None  # AWS_MSK_IAM only: role Pulumi assumes to reach the brokers

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kafka as kafka
 
+from components.model.names import topic_resource
 from components.safety.topic_plan import TopicPlan
 
 
@@ -53,7 +54,7 @@ class EvidentSourceTopics(pulumi.ComponentResource):
             self.partitions[plan.key] = plan.partitions
             if args.backend == "msk":
                 topic = aws.msk.Topic(
-                    plan.resource_name,
+                    topic_resource(plan.key, name),
                     cluster_arn=args.msk_cluster_arn,
                     name=plan.name,
                     partition_count=plan.partitions,
@@ -64,7 +65,7 @@ class EvidentSourceTopics(pulumi.ComponentResource):
                 )
             else:
                 topic = kafka.Topic(
-                    plan.resource_name,
+                    topic_resource(plan.key, name),
                     name=plan.name,
                     partitions=plan.partitions,
                     replication_factor=plan.replication_factor,

@@ -56,8 +56,9 @@ def report(notes: list[str], warnings: list[str], refusals: list[str]) -> None:
 
 def check(config: StackConfig, readers: Readers) -> Assessment:
     """Read the stack's state and the cluster, report, and raise DataSafetyError listing every refusal."""
-    if config.adopt.import_document and not pulumi.runtime.is_dry_run():
-        report([], [], [messages.import_document_in_up()])
+    if config.adopt.import_document:  # refused in `up`; in a preview, said, so a stack file that keeps it shows
+        report([], [messages.import_document_preview()], [] if pulumi.runtime.is_dry_run() else
+               [messages.import_document_in_up()])
     live = readers.live(config, config.adopt.acls)
     prior = readers.prior()
     if not prior.readable:

@@ -114,6 +114,11 @@ def still_listed(w: Wanted) -> str:
         "the list once the change it was added for is done"))
 
 
+def import_document_preview() -> str:
+    return (f"{NAMESPACE}:adopt.importDocument is set: this preview plans an import document (tools/ops/adopt.py), "
+            "so topics and bindings that exist show as creates; `pulumi up` refuses the setting")
+
+
 def import_document_in_up() -> str:
     return coded(refusals.IMPORT_DOCUMENT_IN_UP, (
         f"{NAMESPACE}:adopt.importDocument is only for the preview tools/ops/adopt.py runs to plan an import "

@@ -148,10 +148,13 @@ def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_adm
     try:
         assert "already exists on the cluster but not in this stack's state" in refused(stack)
         document = tmp_path / "adopt.json"
+        stack_file = project.root / f"Pulumi.{stack.name}.yaml"
+        settings_before = stack_file.read_text()
         tool = subprocess.run([*ADOPT_TOOL, "--stack", stack.name, "--project-dir",
                                str(project.root), "--out", str(document)],
                               env=os.environ, capture_output=True, text=True, timeout=300)
         assert tool.returncode == 0, tool.stdout + tool.stderr
+        assert stack_file.read_text() == settings_before  # it planned on a copy: adopt.importDocument is not left
         assert tool.stdout.count("import   topic ") == 4 and tool.stdout.count("import   ACL ") == ADOPTED_ACLS
         assert "leave    ACL User:evidentsource|*|All|Allow|Topic|evidentsource-database-events|Literal" in tool.stdout
         imported = subprocess.run(["pulumi", "import", "--stack", stack.name, "--file", str(document), "--yes",

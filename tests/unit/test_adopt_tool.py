@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-import yaml
 
 from components.config import load
 from components.model.acl_bindings import acl_bindings
@@ -62,18 +61,15 @@ def test_nothing_to_adopt_writes_no_document():
     assert all(line.startswith("create") for line in report)
 
 
-def test_the_preview_plans_the_document_under_an_explicit_setting_on_a_copy_of_the_stack_file(tmp_path):
-    stack_file = tmp_path / "Pulumi.staging.yaml"
-    original = ("encryptionsalt: v1:abc\nconfig:\n  evidentsource-kafka:adopt:\n    acls: true\n"
-                "  evidentsource-kafka:saslPassword:\n    secure: v1:secret-ciphertext\n")
-    stack_file.write_text(original)
-    copy = adopt.planning_settings(stack_file, tmp_path / "copy.yaml")
-    settings = yaml.safe_load(copy.read_text())
-    assert settings["config"]["evidentsource-kafka:adopt"] == {"acls": True, "importDocument": True}
-    assert settings["config"]["evidentsource-kafka:saslPassword"] == {"secure": "v1:secret-ciphertext"}
-    assert settings["encryptionsalt"] == "v1:abc"  # the copy decrypts the stack's secrets as the original does
-    assert stack_file.read_text() == original  # the user's stack file is never touched
-    # The setting the copy carries is part of the stack schema, and means "plan the import document".
+def test_the_stack_file_is_found_for_qualified_names_and_a_stack_config_dir(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    assert adopt.stack_file("myorg/p/staging", tmp_path) == tmp_path / "." / "Pulumi.staging.yaml"
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\nstackConfigDir: stacks\n")
+    assert adopt.stack_file("staging", tmp_path) == tmp_path / "stacks" / "Pulumi.staging.yaml"
+    with pytest.raises(adopt.AdoptError, match=r"stacks/Pulumi.staging.yaml is missing") as refused:
+        adopt.planning_settings("staging", tmp_path, tmp_path / "copy.yaml", {})
+    assert refused.value.status == 2 and not (tmp_path / "copy.yaml").exists()
+    # The setting the copy gets is part of the stack schema, and means "plan the import document".
     assert load.parse({**SCRAM, "adopt": {"importDocument": True}}).adopt.import_document is True
 
 

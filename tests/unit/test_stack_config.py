@@ -299,3 +299,13 @@ class TestValidConfig:
     def test_an_msk_iam_stack_with_the_msk_backend_needs_no_kafka_provider(self):
         config = load.parse(IAM)
         assert (config.needs_aws, config.needs_kafka_provider) == (True, False)
+
+
+def test_problems_are_listed_cause_first_and_every_rule_runs():
+    from components.config import rules
+    assert {fn.__module__ for fn in rules.CHECKS} == {m.__name__ for m in load.RULES}, "a *_rules module not in RULES"
+    lines = problems(merged(PLAINTEXT, {"cluster": {"saslMechanism": "PLAIN"},
+                                        "access": {"server": {"principals": ["User:evidentsource"]}},
+                                        "adopt": {"acls": True}}))
+    keys = [line.split(" = ")[0] for line in lines]
+    assert keys == [f"{NS}:cluster.saslMechanism", f"{NS}:access.server.principals[0]", f"{NS}:adopt.acls"], lines

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,7 +82,7 @@ def planned_creates(stack: str, project: Path, env: dict[str, str]) -> dict:
     """The program's own import document: every resource it would create, ids still placeholders."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "plan.json"
-        settings = planning_settings(project / f"Pulumi.{stack}.yaml", Path(tmp) / f"Pulumi.{stack}.yaml")
+        settings = planning_settings(stack, project, Path(tmp) / "stack.yaml", env)
         run = pulumi(["preview", "--stack", stack, "--non-interactive", "--config-file", str(settings),
                       "--import-file", str(path)], project, env)
         if run.returncode != 0:
@@ -90,13 +91,24 @@ def planned_creates(stack: str, project: Path, env: dict[str, str]) -> dict:
         return json.loads(path.read_text()) if path.exists() else {"resources": []}
 
 
-def planning_settings(stack_file: Path, copy: Path) -> Path:
-    """A copy of the stack file (secrets stay encrypted) with `adopt.importDocument: true`: the explicit
-    setting under which the program declares what exists as creates, for `--import-file` to list."""
-    settings = yaml.safe_load(stack_file.read_text()) if stack_file.exists() else {}
-    config = settings.setdefault("config", {})
-    config[f"{NAMESPACE}:adopt"] = {**(config.get(f"{NAMESPACE}:adopt") or {}), "importDocument": True}
-    copy.write_text(yaml.safe_dump(settings, sort_keys=False))
+def stack_file(stack: str, project: Path) -> Path:
+    """Pulumi.<stack>.yaml of a (possibly org/project/-qualified) stack, where Pulumi.yaml keeps stack files."""
+    settings = yaml.safe_load((project / "Pulumi.yaml").read_text()) or {}
+    return project / settings.get("stackConfigDir", ".") / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
+
+
+def planning_settings(stack: str, project: Path, copy: Path, env: dict[str, str]) -> Path:
+    """A byte-for-byte copy of the stack file (secrets stay as they are encrypted) with `adopt.importDocument:
+    true`, set by `pulumi config set` itself: the explicit setting under which the program declares what exists
+    as creates, for `--import-file` to list. The user's stack file is never touched."""
+    original = stack_file(stack, project)
+    if not original.exists():
+        raise AdoptError(f"{original} is missing: the tool plans from a copy of the stack's settings file", 2)
+    shutil.copyfile(original, copy)
+    run = pulumi(["config", "set", "--stack", stack, "--config-file", str(copy), "--path",
+                  f"{NAMESPACE}:adopt.importDocument", "true"], project, env)
+    if run.returncode != 0:
+        raise AdoptError(f"could not mark the copy of {original} for planning:\n{run.stderr.strip()}", 1)
     return copy
 
 
