@@ -44,7 +44,7 @@ bootstrap:
 broker: bootstrap
 	$(PY) -m tools.cluster.broker start --mode plain
 
-## bench: the program against the seed's procedure, at 10/100/500 consumers (~25 min, own brokers; not part of test)
+## bench: the program against the seed's procedure, at 10/100/500 consumers (~15-20 min, own brokers; not part of test)
 bench: bootstrap
 	$(PY) -m bench.run --out bench/results
 

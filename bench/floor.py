@@ -3,8 +3,8 @@
 confluent_kafka's AdminClient sends one CreateTopics, one CreateAcls and one
 AlterUserScramCredentials request: what the wire needs, and the denominator of every
 ratio in the report. For a stack, the work is derived with the program's own pure
-functions (load.parse, access_model.build, kafka_acls.acl_bindings,
-topics.topic_configs), so it is exactly what `pulumi up` creates.
+functions (config.load.parse, StackConfig.access_model, model.acl_bindings.acl_bindings,
+safety.topic_plan.wanted_topics), so it is exactly what `pulumi up` creates.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from components.resources.network import MskIngress, MskIngressArgs
 from components.resources.providers import aws_provider, kafka_provider
 from components.resources.scram_users import ScramUsers, ScramUsersArgs
 from components.resources.topics import EvidentSourceTopics, TopicsArgs
-from components.safety import check as safety
+from components.safety import check as data_safety
 from components.safety.check import Readers
 
 
@@ -29,7 +29,7 @@ def declare(readers: Readers) -> None:
     config = load.load()  # validated before any resource is declared
     # Reads the stack's state and the live cluster, and refuses, before anything is declared, every
     # change that would destroy a topic's messages; plans adoption and protection of each topic.
-    assessment = safety.check(config, readers)
+    assessment = data_safety.check(config, readers)
     model = config.access_model(assessment.declared_names)
 
     # Providers only where something uses them: the dev stack declares no aws provider at all.
@@ -50,7 +50,7 @@ def declare(readers: Readers) -> None:
     policy_arns = None
     if model.enforcer == "kafka-acls" and model.principals():
         bindings = acl_bindings(model)
-        imports = safety.adopt_acls(config, assessment, bindings)  # adopt.acls: bindings to import
+        imports = data_safety.adopt_acls(config, assessment, bindings)  # adopt.acls: bindings to import
         KafkaAcls(names.ACLS, KafkaAclsArgs(bindings, imports), kafka_opts)
     elif model.enforcer == "msk-iam":
         policy_arns = MskIamPolicies(names.MSK_IAM, MskIamArgs(model, config.msk.arn, config.iam), aws_opts).policy_arns

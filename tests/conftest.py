@@ -16,9 +16,10 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 
+from components.model.names import NAMESPACE
+from tests.support import throwaway
 from tools.cluster import broker
 from tools.toolchain import projectenv
-from tests.support import throwaway
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +69,7 @@ class ThrowawayProject:
         from pulumi import automation as auto
 
         name = name or f"it-{uuid.uuid4().hex[:8]}"
-        namespaced = {f"evidentsource-kafka:{k}": v for k, v in config.items()}
+        namespaced = {f"{NAMESPACE}:{k}": v for k, v in config.items()}
         (self.root / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": namespaced}))
         return auto.create_stack(stack_name=name, work_dir=str(self.root))
 

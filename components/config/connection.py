@@ -6,7 +6,7 @@ broker tool makes it for its admin. Everything that talks to a cluster derives f
 - `provider_inputs()`: the stack's explicit kafka provider (passwords as secret Outputs,
   so the state holds them encrypted);
 - `librdkafka()`: a confluent-kafka client that logs in as Pulumi does (the program's
-  reader of the live cluster, the live check, the tests);
+  reader of the live cluster, the local broker tool's admin client, and through it the tests);
 - `java_properties()`: the connection lines of a Java client.properties for one user,
   its password read from the environment at start-up, never written into the text.
 """

@@ -21,7 +21,7 @@ from components.model.catalog import BY_KEY, DAY_MS
 PLACEHOLDER = "REPLACE_ME"
 SECRET_KEYS = ("saslPassword", "saslJaasConfig", "principalPasswords")
 
-TopicKey = Literal["transactionProposals", "databaseEvents", "asyncCommands", "asyncResponses"]
+TopicKey = Literal[tuple(BY_KEY)]  # type: ignore[valid-type]  # the catalogue's keys, in its order
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "AWS_MSK_IAM"]
 

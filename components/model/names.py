@@ -1,8 +1,9 @@
-"""Every spelling that is part of a stack's state or interface, written down once.
+"""The spellings that several layers (and the tools) share, written down once.
 
 - the config namespace (`evidentsource-kafka:<key>` in Pulumi.<stack>.yaml);
-- the names of the component resources and of their children: they are part of every URN,
-  so changing one would make Pulumi replace what it manages;
+- the names of the component resources, and of the children that data safety looks up in the
+  state (topics and ACLs): they are part of every URN, so changing one would make Pulumi replace
+  what it manages (the other children are named by their component, from these names);
 - the stack outputs' keys, which users, the live check and the next run read.
 Pure: no Pulumi, no config.
 """

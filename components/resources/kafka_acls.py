@@ -16,6 +16,7 @@ import pulumi_kafka as kafka
 
 from components.model.acl_bindings import AclBinding
 from components.model.names import acl_resource
+from components.resources.options import for_children
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class KafkaAclsArgs:
     bindings: Mapping[str, AclBinding]
     """Resource-name suffix -> binding (model.acl_bindings.acl_bindings of the stack's access model)."""
     imports: Mapping[str, str] = field(default_factory=dict)
-    """Resource-name suffix -> import id of bindings to adopt (adopt.acls; from safety.adoption)."""
+    """Resource-name suffix -> import id of bindings to adopt (adopt.acls; from safety/acl_adoption.py)."""
 
 
 class KafkaAcls(pulumi.ComponentResource):
@@ -43,7 +44,7 @@ class KafkaAcls(pulumi.ComponentResource):
                 acl_resource_type=acl.resource_type,
                 acl_resource_name=acl.resource_name,
                 resource_pattern_type_filter=acl.pattern,
-                opts=pulumi.ResourceOptions(parent=self, import_=args.imports.get(suffix)),
+                opts=for_children(self, opts, import_=args.imports.get(suffix)),
             )
             for suffix, acl in args.bindings.items()
         }

@@ -16,6 +16,7 @@ from components.config.schema import IamConfig
 from components.model.access_model import AccessModel
 from components.model.arns import MskClusterArn, iam_role_name
 from components.model.iam_policies import policy_json
+from components.resources.options import for_children
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class MskIamPolicies(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MskIamArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("evidentsource:kafka:MskIamPolicies", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = for_children(self, opts)
         self.policy_arns, self.documents = {}, {}
         for access in args.model.roles:
             key = access.role.key

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.model.listeners import Listener
+from components.resources.options import for_children
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class MskIngress(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MskIngressArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("evidentsource:kafka:MskIngress", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = for_children(self, opts)
         self.port = args.listener.private_port
         self.rule_ids = {}
         for key, source in sorted(args.sources.items()):

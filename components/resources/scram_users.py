@@ -16,6 +16,7 @@ import pulumi_kafka as kafka
 
 from components.config.secrets import Secret
 from components.model.names import slug
+from components.resources.options import for_children
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class ScramUsers(pulumi.ComponentResource):
     def __init__(self, name: str, args: ScramUsersArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("evidentsource:kafka:ScramUsers", name, None, opts)
         # `password` is a secret output too, so nothing read back from the broker leaks it.
-        child = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["password"])
+        child = for_children(self, opts, additional_secret_outputs=["password"])
         self.usernames = sorted(args.passwords)
         for user in self.usernames:
             kafka.UserScramCredential(

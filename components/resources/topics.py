@@ -5,10 +5,12 @@ Two interchangeable backends, chosen per stack:
 - `msk`: `aws.msk.Topic` through the AWS API (MSK provisioned clusters), which needs
   no network path to the brokers, as CI runners previewing a pull request usually lack.
 Both get the same logical names and the same config map. Each topic's name, partitions,
-replication factor, configs and resource options come from its `TopicPlan`
+replication factor, configs, resource name and options come from its `TopicPlan`
 (safety/topic_plan.py): protected and retained on delete unless the stack is a throwaway one
-or accepted the topic's data loss by name, adopted by import, or held as it is. The provider
-(kafka or aws) comes through `opts` (`providers=[...]`) and reaches every child through its parent.
+or accepted the topic's data loss by name, adopted by import, or held as it is. The resource
+name is the plan's too: data safety looks each topic up under that name in the stack's state, so
+the two can never differ. The provider (kafka or aws) comes through `opts` (`providers=[...]`)
+and reaches every child through its parent.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kafka as kafka
 
-from components.model.names import topic_resource
+from components.resources.options import for_children
 from components.safety.topic_plan import TopicPlan
 
 
@@ -45,8 +47,8 @@ class EvidentSourceTopics(pulumi.ComponentResource):
         super().__init__("evidentsource:kafka:Topics", name, None, opts)
         self.names, self.partitions = {}, {}
         for plan in args.plans:
-            child = pulumi.ResourceOptions(
-                parent=self, protect=plan.protect, retain_on_delete=plan.protect,
+            child = for_children(
+                self, opts, protect=plan.protect, retain_on_delete=plan.protect,
                 # Only ever set for a change the stack accepted to lose data for, with the same name (a
                 # partition decrease): the old topic must be gone before Kafka can create it again.
                 delete_before_replace=plan.delete_before_replace or None, import_=plan.import_id,
@@ -54,7 +56,7 @@ class EvidentSourceTopics(pulumi.ComponentResource):
             self.partitions[plan.key] = plan.partitions
             if args.backend == "msk":
                 topic = aws.msk.Topic(
-                    topic_resource(plan.key, name),
+                    plan.resource_name,
                     cluster_arn=args.msk_cluster_arn,
                     name=plan.name,
                     partition_count=plan.partitions,
@@ -65,7 +67,7 @@ class EvidentSourceTopics(pulumi.ComponentResource):
                 )
             else:
                 topic = kafka.Topic(
-                    topic_resource(plan.key, name),
+                    plan.resource_name,
                     name=plan.name,
                     partitions=plan.partitions,
                     replication_factor=plan.replication_factor,

@@ -20,7 +20,7 @@ import pulumi
 from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
 from components.safety import live_cluster, messages, prior_state
-from components.safety.adoption import acl_imports
+from components.safety.acl_adoption import acl_imports
 from components.safety.assess import Assessment, assess
 from components.safety.live_cluster import LiveCluster
 from components.safety.prior_state import PriorState

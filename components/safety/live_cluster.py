@@ -86,7 +86,7 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
         settings = client_settings(config, timeout)
     except NoClient as exc:
         return LiveCluster.unavailable(str(exc))
-    from confluent_kafka import KafkaException  # imported here: unit tests under mocks never load librdkafka
+    from confluent_kafka import KafkaException  # imported here: a run that reads no cluster never loads librdkafka
     from confluent_kafka.admin import AdminClient
 
     errors: list[str] = []

@@ -1,4 +1,4 @@
-"""What data safety says: every refusal and warning, in words, each refusal with its stable code.
+"""What data safety refuses, in words, each with its stable code (refusals.py), and its warnings about losses.
 
 A refusal names what was asked and from which setting, why Kafka (or the MSK API) cannot do
 it without destroying messages, what to do instead, and the one override that accepts the

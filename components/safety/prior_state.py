@@ -5,8 +5,6 @@ so the program reads its own stack's state through the engine's built-in
 `pulumi:pulumi:readStackResourceOutputs` invoke (the one stack references use), before any
 resource is registered. During an `up` this is the state as the previous deployment left it:
 the engine writes a resource's new state only after the program has registered it.
-
-Under Pulumi's unit-test mocks the invoke returns nothing: no state, as for a new stack.
 """
 
 from __future__ import annotations

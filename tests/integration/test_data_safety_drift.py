@@ -19,6 +19,7 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 from pulumi import automation as auto
 
 from components.model.catalog import CATALOG
+from components.model.names import NAMESPACE
 from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
                                        teardown, topic_config, topic_facts)
 
@@ -81,7 +82,7 @@ def test_drift_is_reported_and_restored_or_refused(project, plain_broker, prefix
 
         topics = {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1,
                   "perTopic": {"databaseEvents": {"partitions": 3}}}
-        stack.set_config("evidentsource-kafka:topics", auto.ConfigValue(json.dumps(topics)))
+        stack.set_config(f"{NAMESPACE}:topics", auto.ConfigValue(json.dumps(topics)))
         converged = stack.up()  # no refresh: the state says 2, the cluster and the stack say 3
         assert "this run leaves partitions as the cluster has it, as asked" in converged.stdout
         assert set(converged.summary.resource_changes) <= {"same", "update"}, converged.summary.resource_changes

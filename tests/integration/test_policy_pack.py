@@ -56,7 +56,7 @@ def test_quiet_on_the_dev_shape_and_fires_when_topics_are_unprotected(project, p
         assert violations(stack) == ([], "")
         unprotected = dev_shape(plain_broker["bootstrap_servers"], prefix)
         unprotected["topics"]["protect"] = False
-        stack.set_config("evidentsource-kafka:topics", auto.ConfigValue(json.dumps(unprotected["topics"])))
+        stack.set_config(f"{NAMESPACE}:topics", auto.ConfigValue(json.dumps(unprotected["topics"])))
         found, error = violations(stack)
         assert {(v.policy_name, v.enforcement_level) for v in found} == {("topics-protected", "mandatory")}
         assert len(found) == 4 and all(v.policy_pack_name == PACK_NAME for v in found)

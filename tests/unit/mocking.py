@@ -4,8 +4,9 @@
 name, inputs (secrets still marked secret) and the options that matter here (provider,
 parent, protect, delete_before_replace, retain_on_delete). `run_program` runs the program
 (components/program.py, as __main__.py does) under these mocks with a given stack config and
-returns the exports. The stack's state is read for real, through the engine invoke the mocks
-answer; the live cluster is a stub (`NOT_READ` unless a test gives another).
+returns the exports. The stack's state is read by the program's own reader, through the engine
+invoke the mocks answer (an empty state unless a test's mocks give one); the live cluster is a
+stub (`not_read` unless a test gives another).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Registration:
     delete_before_replace: bool
     retain_on_delete: bool
     additional_secret_outputs: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)  # URNs the resource depends on
 
     def secret(self, key: str) -> bool:
         return rpc.is_rpc_secret(self.inputs.get(key))
@@ -80,7 +82,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=rpc.deserialize_properties(request.object),
                 provider=request.provider, parent=request.parent, protect=request.protect,
                 delete_before_replace=request.deleteBeforeReplace, retain_on_delete=request.retainOnDelete,
-                additional_secret_outputs=list(request.additionalSecretOutputs)))
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                dependencies=list(request.dependencies)))
         return super().RegisterResource(request)
 
     def of_type(self, token: str) -> list[Registration]:

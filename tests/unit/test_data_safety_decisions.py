@@ -11,7 +11,7 @@ import pytest
 from components.config import load
 from components.model.acl_bindings import AclBinding
 from components.safety import check, refusals
-from components.safety.adoption import acl_imports
+from components.safety.acl_adoption import acl_imports
 from components.safety.assess import assess
 from components.safety.topic_plan import Wanted, wanted_topics
 from components.safety.live_cluster import LiveCluster, LiveTopic

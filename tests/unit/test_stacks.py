@@ -12,8 +12,9 @@ import json
 
 import pytest
 
-from components.model import names as keys
 from components.config import load
+from components.model import names as keys
+from components.model.names import NAMESPACE
 from mocking import ACCOUNT, PROJECT, run_program, stack_file
 
 UUID = "6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5"
@@ -44,7 +45,7 @@ def test_every_stack_file_is_tested_here():
 def refused_keys(raw) -> list[str]:
     with pytest.raises(load.ConfigError) as caught:
         load.parse(raw)
-    return [line.split(" ")[0].rstrip(":").removeprefix("evidentsource-kafka:")
+    return [line.split(" ")[0].rstrip(":").removeprefix(f"{NAMESPACE}:")
             for line in str(caught.value).split("\n  - ")[1:]]
 
 

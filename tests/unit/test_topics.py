@@ -103,3 +103,24 @@ def test_throwaway_stacks_may_turn_protection_off(monitor, protect):
     deploy(lambda: EvidentSourceTopics("t", args, pulumi.ResourceOptions(
         providers=[kafka.Provider("k", bootstrap_servers=["h:1"])])).names)
     assert {(r.protect, r.retain_on_delete) for r in monitor.of_type("kafka:index/topic:Topic")} == {(protect, protect)}
+
+
+def test_the_callers_options_reach_every_child_but_data_safety_keeps_the_protection(monitor):
+    """Component idiom: providers through the parent, the caller's depends_on and protect merged into the children,
+    a topic's own protection (data safety's plan) winning over the caller's."""
+    args = planned(load.parse(PLAINTEXT))
+
+    def program():
+        provider = kafka.Provider("kafka", bootstrap_servers=["127.0.0.1:9092"])
+        first = kafka.Provider("first", bootstrap_servers=["127.0.0.1:9092"])
+        topics = EvidentSourceTopics("evidentsource", args, pulumi.ResourceOptions(
+            providers=[provider], depends_on=[first], protect=False))
+        return {"provider": provider.urn, "first": first.urn, "names": topics.names}
+
+    result = deploy(program)
+    topics = monitor.of_type("kafka:index/topic:Topic")
+    assert len(topics) == 4
+    for topic in topics:
+        assert topic.provider.startswith(result["provider"] + "::")
+        assert result["first"] in topic.dependencies
+        assert topic.protect and topic.retain_on_delete  # the plan's, not the caller's protect=False

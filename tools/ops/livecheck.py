@@ -15,6 +15,7 @@ import sys
 
 from confluent_kafka.admin import AdminClient
 
+from components.model import names as keys
 from tools.toolchain.projectenv import PROJECT, engine_env
 
 
@@ -26,9 +27,9 @@ def live_partitions(bootstrap: str, names: list[str], client_config: dict | None
 
 
 def check(outputs: dict) -> tuple[bool, str]:
-    names: dict[str, str] = outputs["topicNames"]
-    wanted: dict[str, int] = outputs["topicPartitions"]
-    live = live_partitions(outputs["kafkaBrokers"], list(names.values()))
+    names: dict[str, str] = outputs[keys.TOPIC_NAMES]
+    wanted: dict[str, int] = outputs[keys.TOPIC_PARTITIONS]
+    live = live_partitions(outputs[keys.KAFKA_BROKERS], list(names.values()))
     parts, ok = [], True
     for key, name in names.items():
         got = live[name]
@@ -38,7 +39,7 @@ def check(outputs: dict) -> tuple[bool, str]:
             ok = False
             parts.append(f"{name}: {'MISSING' if got is None else f'{got} partitions, expected {wanted[key]}'}")
     verdict = "OK" if ok else "FAILED"
-    return ok, f"live check {verdict} on {outputs['kafkaBrokers']}: {len(names)} topics: " + ", ".join(parts)
+    return ok, f"live check {verdict} on {outputs[keys.KAFKA_BROKERS]}: {len(names)} topics: " + ", ".join(parts)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 loses access first, then every change in a compact table, then errors and warnings.
 
 Nothing here prints a value the engine marked secret: those arrive as "[secret]"
-(preview_parse masks any other form), and a change that touches one shows "[secret]"
+(parse.py masks any other form), and a change that touches one shows "[secret]"
 on both sides.
 """
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from tools.preview.markdown import render
 from tools.preview.parse import Diagnostic, Preview, parse
 
+PROG = "tools.preview.report"  # how the messages name this command
+
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):
@@ -71,11 +73,11 @@ def run_preview(args: argparse.Namespace) -> tuple[str, Preview | None]:
         command += ["--policy-pack", pack]
     command += args.pulumi_args
     env = {**os.environ, "PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "true"}  # keeps policy events
-    print(f"preview_report: {shlex.join(command)}", file=sys.stderr)
+    print(f"{PROG}: {shlex.join(command)}", file=sys.stderr)
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True)
     except FileNotFoundError:
-        raise SystemExit(f"preview_report: {command[0]!r} was not found; install Pulumi or pass --pulumi") from None
+        raise SystemExit(f"{PROG}: {command[0]!r} was not found; install Pulumi or pass --pulumi") from None
     sys.stderr.write(done.stderr)
     if done.stdout.strip():
         return done.stdout, None
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         preview = failed or parse(text)
     except ValueError as exc:
-        print(f"preview_report: {exc}", file=sys.stderr)
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     if args.stack and not preview.stack:
         preview.stack = args.stack

@@ -17,7 +17,7 @@ LOCAL = PROJECT / ".local"  # git-ignored: broker data, engine choice, default s
 STATE_DIR = PROJECT / ".pulumi-state"  # the embedded default backend (file://)
 ENGINE_RECORD = LOCAL / "engine.json"
 
-# Kept equal to requirements.txt; tests/test_pins.py fails if they drift apart.
+# Kept equal to requirements.txt; tests/tooling/test_bootstrap.py fails if they drift apart.
 PULUMI_VERSION = "3.259.0"
 KAFKA_PLUGIN_VERSION = "3.13.3"
 ACTIONLINT_VERSION = "v1.7.12"  # checks .github/workflows in the test suite
