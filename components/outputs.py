@@ -28,7 +28,7 @@ def cloudformation_parameters(config: StackConfig) -> dict[str, str]:
     """KafkaBrokers, KafkaSecurityProtocol, KafkaSaslMechanism (empty for PLAINTEXT, as the template wants)."""
     cluster = config.cluster
     return {
-        "KafkaBrokers": ",".join(cluster.bootstrap_servers),
+        "KafkaBrokers": config.connection.bootstrap,
         "KafkaSecurityProtocol": "" if cluster.security_protocol == "PLAINTEXT" else cluster.security_protocol,
         "KafkaSaslMechanism": cluster.sasl_mechanism or "",
     }

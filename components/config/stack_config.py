@@ -8,6 +8,7 @@ how to connect).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from components.config.connection import Connection
 from components.config.schema import (AccessConfig, AdoptConfig, ClusterConfig, IamConfig, MskConfig, NetworkConfig,
@@ -43,7 +44,7 @@ class StackConfig:
         settings = {key: role.for_model() for key, role in self.access.roles().items()}
         return access_model.build(self.enforcer, settings, {**self.topic_names(), **(topic_names or {})})
 
-    @property
+    @cached_property
     def connection(self) -> Connection:
         c = self.cluster
         iam = c.sasl_mechanism == "AWS_MSK_IAM"

@@ -20,5 +20,7 @@ PASSED_ON = ("depends_on", "custom_timeouts", "protect", "retain_on_delete", "de
 def for_children(component: pulumi.ComponentResource, opts: pulumi.ResourceOptions | None,
                  **own: object) -> pulumi.ResourceOptions:
     """Options of one child of `component`: the caller's `opts` (what PASSED_ON names), the parent, `own`."""
-    inherited = pulumi.ResourceOptions(**{name: getattr(opts, name) for name in PASSED_ON} if opts else {})
-    return pulumi.ResourceOptions.merge(inherited, pulumi.ResourceOptions(parent=component, **own))  # type: ignore[arg-type]
+    inherited = {name: value for name in PASSED_ON if opts is not None and (value := getattr(opts, name)) is not None}
+    own_opts = pulumi.ResourceOptions(parent=component, **own)  # type: ignore[arg-type]
+    # Merging costs ~15 us a child; with nothing to pass on (the program's own case) there is nothing to merge.
+    return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(**inherited), own_opts) if inherited else own_opts

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.cluster import broker
+
 # The local secure broker (tools/cluster/broker.py --mode secure): SASL/SCRAM-SHA-512, ACLs enforced, no TLS.
-SECURE_PROTOCOL = "SASL_PLAINTEXT"
-SECURE_MECHANISM = "SCRAM-SHA-512"
+SECURE_PROTOCOL = broker.PROTOCOL["secure"]
+SECURE_MECHANISM = broker.MECHANISM
 
 
 def secure_cluster(bootstrap: str) -> dict[str, Any]:
