@@ -153,12 +153,15 @@ def _stale_state(w: Wanted, before: PriorTopic | None, now: LiveTopic | None, ms
     """The stack's state and the cluster disagree (an interrupted update, or a change made by hand).
 
     Pulumi plans from its state, the provider's change goes to the cluster. Per property:
-    - the cluster already has the asked value: the provider would ask Kafka for it again and Kafka
-      refuses ("already has 3 partitions"), so the property is left alone in this run (returned, for
-      ignore_changes) and a plain `up` converges;
-    - the state already has the asked value but the cluster does not: Pulumi would plan nothing and the
-      cluster would stay short, silently; refused, with `pulumi refresh` as the way on (not `up --refresh`:
-      it refreshes resource by resource while the program runs, after this program read the saved state);
+    - the cluster already has the asked value and the state is behind it (an increase Kafka applied): the
+      provider would ask Kafka for it again and Kafka refuses ("already has 3 partitions"), so the property
+      is left alone in this run (returned, for ignore_changes) and a plain `up` converges;
+    - the state is ahead of the cluster (it recorded a value Kafka never applied, e.g. a failed `up` against a
+      stopped broker): if the state has the asked value, Pulumi would plan nothing and the cluster would stay
+      short, silently; if the cluster has it, Pulumi would ask Kafka for the state's value again (ignoring the
+      property keeps the state's value, so that cannot help). Both refused, with `pulumi refresh` as the way on
+      (not `up --refresh`: it refreshes resource by resource while the program runs, after this program read
+      the saved state);
     - all three differ: the change Pulumi plans reaches the asked value from what the cluster has."""
     if msk or before is None or now is None:
         return ()
@@ -169,7 +172,7 @@ def _stale_state(w: Wanted, before: PriorTopic | None, now: LiveTopic | None, ms
              w.replication_factor)):
         if live == recorded or (prop == "partitions" and live > asked):  # fewer partitions: refused above
             continue
-        if recorded == asked:
+        if recorded == asked or recorded > live == asked:
             a.refusals.append(messages.state_ahead(w, what, recorded, live, asked))
             continue
         stale.append(f"{what} {live} (the state says {recorded})")

@@ -73,11 +73,14 @@ def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
 
 
 def state_ahead(w: Wanted, what: str, recorded: int, live: int, asked: int) -> str:
+    would = (f"would not change the {what} at all: run `pulumi refresh` (it records what the cluster has), then "
+             f"`pulumi up` makes it {asked}") if recorded == asked else (
+        f"would ask Kafka for {recorded} again, although the cluster already has the {asked} asked: run "
+        "`pulumi refresh` (it records what the cluster has), then `pulumi up` has nothing left to change")
     return coded(refusals.STATE_AHEAD, (
         f"{w.key}: the stack's state says {what} {recorded} for {w.name!r} but the cluster has {live} (an update "
-        f"interrupted before Kafka applied it, or a change made by hand). Pulumi plans from its state, so `up` "
-        f"would not change the {what} at all: run `pulumi refresh` (it records what the cluster has), then "
-        f"`pulumi up` makes it {asked}"))
+        f"interrupted or failed before Kafka applied it, or a change made by hand). Pulumi plans from its state, "
+        f"so `up` {would}"))
 
 
 def exists_not_in_state(w: Wanted) -> str:

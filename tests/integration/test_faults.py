@@ -1,4 +1,4 @@
-"""Faults: the broker killed in the middle of an `up`, paused under it, and two `up`s at once.
+"""Faults: the broker killed in the middle of an `up`, paused under it, stopped before one, and two `up`s at once.
 
 These tests own a broker of their own (started here, on fixed ports so that it can be
 restarted with its data), since they kill it. After every fault the next `pulumi up` must
@@ -186,4 +186,50 @@ def test_a_second_up_at_the_same_time_is_refused_by_the_state_lock(project, own_
         record("test_faults", "fault", "two `up`s on one stack at once (first paused on a SIGSTOPped broker)",
                count(before), count(after), "second refused by the state lock; first completed; state intact")
     finally:
+        teardown(stack)
+
+
+def test_a_failed_up_against_a_stopped_broker_is_refused_until_refresh_then_converges(project, own_broker, prefix):
+    """A new user's mistake: `up` a partition increase while the broker is down (it fails, yet the state records the
+    new count), then, with the broker back, ask for the old count again, which the cluster still has. Leaving the
+    property alone would keep the state's count and ask Kafka for it; the program refuses and names `pulumi refresh`,
+    after which a plain `up` has nothing left to change. No message is lost, no topic recreated."""
+    bootstrap = own_broker["info"]["bootstrap_servers"]
+    client = {"bootstrap.servers": bootstrap}
+    names = {s.key: prefix + s.default_name for s in CATALOG}
+    stack = project.stack(settings(bootstrap, prefix))
+
+    def ask(partitions: int) -> None:
+        stack.set_config(f"{NS}:topics", auto.ConfigValue(json.dumps(
+            settings(bootstrap, prefix, partitions=partitions)["topics"])))
+
+    try:
+        stack.up()
+        produce_known(client, names)
+        before, ids = snapshot(client, list(names.values())), topic_facts(client, list(names.values()))
+        ask(3)
+        broker.stop(own_broker["dir"])
+        with pytest.raises(auto.CommandError):
+            stack.up()  # exits non-zero: the broker is not there
+        own_broker["restart"]()
+        recorded = {r["outputs"]["name"]: r["outputs"]["partitions"]
+                    for r in stack.export_stack().deployment["resources"] if r["type"] == TOPIC}
+        assert set(recorded.values()) == {3}, f"the premise changed: the failed `up` recorded {recorded}"
+        ask(2)  # back to what the cluster has
+        with pytest.raises(auto.CommandError) as refused:
+            stack.up()
+        assert "[stale-state:state-ahead-of-cluster]" in str(refused.value), str(refused.value)[-3000:]
+        assert "run `pulumi refresh`" in str(refused.value) and "partitions 3 -> 2" not in str(refused.value)
+        assert snapshot(client, list(names.values())) == before and topic_facts(client, list(names.values())) == ids
+        stack.refresh()
+        converged = stack.up()
+        assert topic_facts(client, list(names.values())) == ids  # the same topics, still 2 partitions
+        after = snapshot(client, list(names.values()))
+        assert after == before and set(stack.preview().change_summary) == {"same"}
+        record("test_faults", "fault", "`up` of a partition increase against a stopped broker (failed, state "
+               "recorded it), then the old count asked again", count(before), count(after),
+               f"refused (state ahead) until `pulumi refresh`; then {converged.summary.resource_changes}")
+    finally:
+        if broker.status(own_broker["dir"]) is None:
+            own_broker["restart"]()
         teardown(stack)

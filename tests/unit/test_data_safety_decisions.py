@@ -286,9 +286,21 @@ def test_a_state_ahead_of_the_cluster_is_refused_with_refresh_as_the_way_on():
     assert len(result.refusals) == 4
     assert result.refusals[0] == (
         "[stale-state:state-ahead-of-cluster] transactionProposals: the stack's state says partitions 4 for 'evidentsource-transaction-proposals' but the "
-        "cluster has 3 (an update interrupted before Kafka applied it, or a change made by hand). Pulumi plans from its "
+        "cluster has 3 (an update interrupted or failed before Kafka applied it, or a change made by hand). Pulumi plans from its "
         "state, so `up` would not change the partitions at all: run `pulumi refresh` (it records what the cluster "
         "has), then `pulumi up` makes it 4")
+
+
+def test_a_state_ahead_of_a_cluster_that_has_the_asked_value_is_refused_too():
+    """A failed `up` against a stopped broker recorded 4; the stack asks 3 again, which the cluster has. Leaving the
+    property alone would keep the state's 4 and ask Kafka for it; only a refresh brings the state back."""
+    cfg = config({"topics": {"partitions": 3}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=4)), live(*all_live(cfg, partitions=3)))
+    assert len(result.refusals) == 4 and result.warnings == []
+    assert refusals.code_of(result.refusals[0]) == refusals.STATE_AHEAD
+    assert ("so `up` would ask Kafka for 4 again, although the cluster already has the 3 asked: run `pulumi "
+            "refresh`") in result.refusals[0]
+    assert "partitions 4 -> 3" not in " ".join(result.refusals)  # not mistaken for a decrease: the cluster has 3
 
 
 def test_nothing_is_left_alone_when_state_and_cluster_agree():
