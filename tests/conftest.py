@@ -19,6 +19,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 from components.model.names import NAMESPACE
 from tests.support import throwaway
 from tools.cluster import broker
+from tools.cluster import secure_cluster as cluster_tool
 from tools.toolchain import projectenv
 
 
@@ -56,6 +57,16 @@ def secure_broker(tmp_path_factory):
     info = _broker("secure", tmp_path_factory)
     yield info
     broker.stop(info["dir"])
+
+
+@pytest.fixture(scope="session")
+def secure_cluster(tmp_path_factory):
+    """Three KRaft nodes, TLS on every listener (SASL_SSL: PLAIN, SCRAM-SHA-256/512; SSL: with or without a
+    client certificate), deny by default, RF 3 and min ISR 2: the shape staging and prod run. One per session."""
+    workdir = tmp_path_factory.mktemp("secure-cluster")
+    info = cluster_tool.start(workdir, cluster_tool.free_ports())
+    yield info
+    cluster_tool.stop(workdir)
 
 
 class ThrowawayProject:

@@ -27,6 +27,9 @@ PROVIDER_MECHANISM = {"PLAIN": "plain", "SCRAM-SHA-256": "scram-sha256", "SCRAM-
                       "AWS_MSK_IAM": "aws-iam"}
 PASSWORD_ENV = "KAFKA_SASL_PASSWORD"
 USERNAME_ENV = "KAFKA_SASL_USERNAME"
+KEYSTORE_ENV = "KAFKA_SSL_KEYSTORE_LOCATION"
+_ENV_PROVIDER = ("config.providers=env",
+                 "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider")
 
 
 class NoClient(Exception):
@@ -101,9 +104,11 @@ class Connection:
         return settings
 
     def java_properties(self, usernames: tuple[str, ...] = ()) -> list[str]:
-        """client.properties lines for a client logging in as one of `usernames` (PLAIN/SCRAM), or with
-        IAM; the password comes from $KAFKA_SASL_PASSWORD (and the user, if several, from $KAFKA_SASL_USERNAME)."""
+        """client.properties lines for a client logging in as one of `usernames`: with a password (PLAIN/SCRAM,
+        from $KAFKA_SASL_PASSWORD, and the user, if several, from $KAFKA_SASL_USERNAME), a TLS client
+        certificate (SSL: key and certificate in the PEM file $KAFKA_SSL_KEYSTORE_LOCATION names), or IAM."""
         lines = [f"bootstrap.servers={self.bootstrap}", f"security.protocol={self.security_protocol}"]
+        lines += self._java_tls(client_certificate=bool(usernames) and self.security_protocol == "SSL")
         if self.sasl_mechanism is None:
             return lines
         lines.append(f"sasl.mechanism={self.sasl_mechanism}")
@@ -114,10 +119,26 @@ class Connection:
         module = jaas.MODULE_FOR_MECHANISM[self.sasl_mechanism]
         return lines + [
             f"# The password comes from ${PASSWORD_ENV} at start-up; it is never written here.",
-            "config.providers=env",
-            "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+            *_ENV_PROVIDER,
             f'sasl.jaas.config={module} required username="{username}" password="${{env:{PASSWORD_ENV}}}";',
         ]
+
+    def _java_tls(self, client_certificate: bool) -> list[str]:
+        """Trust (the stack's CA, as a PEM trust store) and, for mTLS roles, the role's own certificate."""
+        if not self.tls:
+            return []
+        lines = []
+        if self.ca_cert and "-----BEGIN" in self.ca_cert:  # PEM text: one line, newlines escaped as Java reads them
+            lines += ["ssl.truststore.type=PEM", "ssl.truststore.certificates=" + self.ca_cert.strip().replace("\n", "\\n")]
+        elif self.ca_cert:
+            lines += ["ssl.truststore.type=PEM", f"ssl.truststore.location={self.ca_cert}"]
+        if self.skip_tls_verify:  # Java clients cannot skip the chain check: only the hostname check goes
+            lines += ["# skipTlsVerify: the brokers' host names are not checked (never in production)",
+                      "ssl.endpoint.identification.algorithm="]
+        if client_certificate:
+            lines += [f"# The role's TLS client certificate: its key and certificate in the PEM file ${KEYSTORE_ENV} names.",
+                      *_ENV_PROVIDER, "ssl.keystore.type=PEM", f"ssl.keystore.location=${{env:{KEYSTORE_ENV}}}"]
+        return lines
 
 
 def _pem_or_path(value: str, path_key: str, pem_key: str) -> dict[str, str]:

@@ -58,6 +58,10 @@ def assess(config: StackConfig, wanted: list[Wanted], prior: PriorState, live: L
     """Refusals, warnings and the plan of each topic. `import_document`: this run plans an import document
     (tools/ops/adopt.py), so topics that exist are listed as creates, neither refused nor imported."""
     a = Assessment(prior=prior, live=live)
+    min_isr = config.topics.effective_min_isr()
+    if live.reachable and config.topics.backend == "kafka" and live.brokers < min_isr:
+        a.refusals.append(messages.cluster_degraded(live.brokers, live.silent, min_isr))
+        return a  # every per-topic finding would follow from this one
     for w in wanted:
         a.topics[w.key] = _plan_topic(config, w, prior, live, import_document, a)
     if not config.topics.protect:
@@ -101,7 +105,10 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
         else:
             a.refusals.append(messages.msk_replication(w, current.replication_factor, messages.where(
                 live.why, from_live, current.replication_factor)))
-    if live.reachable and w.replication_factor > live.brokers:
+    unchanged_rf = current is not None and w.replication_factor == current.replication_factor
+    if live.reachable and w.replication_factor > live.brokers and unchanged_rf:
+        a.warnings.append(messages.replicas_offline(w, live.brokers))  # a broker is down: nothing to refuse
+    elif live.reachable and w.replication_factor > live.brokers:
         a.refusals.append(messages.replication_above_brokers(w, live.brokers,
                                                              current.replication_factor if current else None))
     elif not msk and current is not None and w.replication_factor != current.replication_factor:

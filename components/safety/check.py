@@ -60,6 +60,10 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
         report([], [messages.import_document_preview()], [] if pulumi.runtime.is_dry_run() else
                [messages.import_document_in_up()])
     live = readers.live(config, config.adopt.acls)
+    if live.refused:  # the brokers answered and refused the stack's TLS or login: nothing here could work
+        login = config.login.username if config.login else "(none)"
+        report([], [], [messages.connection_refused(live.refused, config.connection.bootstrap,
+                                                    f"{login!r} ({config.cluster.sasl_mechanism})", live.why)])
     prior = readers.prior()
     if not prior.readable:
         pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")

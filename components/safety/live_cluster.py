@@ -12,6 +12,8 @@ ship; the `msk` backend manages topics through the AWS API anyway).
 
 from __future__ import annotations
 
+import socket
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 from components.config.connection import NoClient
 from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
+from components.safety import tls_probe
 
 # confluent_kafka spelling -> pulumi-kafka spelling (the provider's import id uses the latter).
 _OPERATION = {"ALL": "All", "READ": "Read", "WRITE": "Write", "CREATE": "Create", "DELETE": "Delete",
@@ -44,7 +47,9 @@ class LiveCluster:
 
     reachable: bool
     why: str = ""
-    brokers: int = 0
+    refused: str | None = None  # "tls" or "login": the brokers answered and refused this stack's connection
+    brokers: int = 0  # brokers that answer (listed in the cluster's metadata, and accepting connections)
+    silent: tuple[str, ...] = ()  # brokers the metadata lists that did not answer
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     acl_ids: frozenset[str] | None = None  # import ids of every binding; None when not read
 
@@ -89,8 +94,11 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
     from confluent_kafka import KafkaException  # imported here: a run that reads no cluster never loads librdkafka
     from confluent_kafka.admin import AdminClient
 
-    errors: list[str] = []
-    admin = AdminClient({**settings, "error_cb": lambda e: errors.append(e.str())})
+    errors: list[Any] = []
+    try:
+        admin = AdminClient({**settings, "error_cb": errors.append})
+    except KafkaException as exc:  # e.g. a caCert or clientCert file librdkafka cannot load
+        return LiveCluster(False, tls_probe.diagnose(config.connection, timeout) or exc.args[0].str(), refused="tls")
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
@@ -98,15 +106,44 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
             if errors:
                 break
             admin.poll(0.1)
-        why = errors[-1] if errors else f"{config.cluster.bootstrap_servers[0]}: {exc.args[0].str()}"
-        return LiveCluster.unavailable(why)
+        why = errors[-1].str() if errors else f"{config.cluster.bootstrap_servers[0]}: {exc.args[0].str()}"
+        refused = _refusal(errors)
+        if refused == "tls":  # librdkafka's words do not say which setting is wrong; ask again, more precisely
+            why = tls_probe.diagnose(config.connection, timeout) or why
+        return LiveCluster(False, why, refused=refused)
     topics = {name: LiveTopic(name, len(meta.partitions),
                               max((len(p.replicas) for p in meta.partitions.values()), default=0))
               for name, meta in metadata.topics.items() if meta.error is None}
     acl_ids = _acl_ids(admin, timeout) if with_acls else None
     if isinstance(acl_ids, str):
         return LiveCluster.unavailable(acl_ids)
-    return LiveCluster(True, brokers=len(metadata.brokers), topics=topics, acl_ids=acl_ids)
+    silent = _silent(sorted(f"{b.host}:{b.port}" for b in metadata.brokers.values()), min(timeout, 3))
+    return LiveCluster(True, brokers=len(metadata.brokers) - len(silent), silent=silent, topics=topics, acl_ids=acl_ids)
+
+
+def _silent(brokers: list[str], timeout: float) -> tuple[str, ...]:
+    """The brokers that refuse a TCP connection. A broker that lost its controllers keeps serving the metadata
+    it last had, in which stopped brokers still appear; only asking each of them tells."""
+    def answers(address: str) -> bool:
+        host, _, port = address.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=timeout).close()
+            return True
+        except OSError:
+            return False
+    with ThreadPoolExecutor(max_workers=max(1, min(len(brokers), 16))) as pool:
+        return tuple(b for b, ok in zip(brokers, pool.map(answers, brokers)) if not ok)
+
+
+def _refusal(errors: list[Any]) -> str | None:
+    """"login" if the brokers rejected the credentials, "tls" if the TLS handshake failed, else None."""
+    from confluent_kafka import KafkaError
+    for error in reversed(errors):
+        if error.code() == KafkaError._AUTHENTICATION:
+            return "login"
+        if error.code() == KafkaError._SSL or "SSL" in error.str():
+            return "tls"
+    return None
 
 
 def _acl_ids(admin: Any, timeout: float) -> frozenset[str] | str:

@@ -68,8 +68,21 @@ def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
         f"replicationFactor {w.replication_factor}"
     return coded(refusals.REPLICATION_ABOVE_BROKERS, (
         f"{w.key}: {change} asked for {w.name!r} (topics.replicationFactor), but the cluster has {brokers} "
-        f"broker(s): Kafka places each replica on a different broker, so this cannot be done at all. Use at "
-        f"most {brokers}, or add brokers first."))
+        f"broker(s) running: Kafka places each replica on a different running broker, so this cannot be done "
+        f"at all. Use at most {brokers}, or add (or restart) brokers first."))
+
+
+def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int) -> str:
+    return coded(refusals.CLUSTER_DEGRADED, (
+        f"only {answering} broker(s) answer{f' ({len(silent)} listed do not: ' + ', '.join(silent) + ')' if silent else ''}, fewer than the "
+        f"{min_isr} in-sync replicas this stack's topics need (topics.minInsyncReplicas): producers with acks=all "
+        "are refused, and the controllers may have no quorum, so a change could fail half-way or be applied "
+        "after this run gave up. Nothing was changed: bring the brokers back, then run again."))
+
+
+def replicas_offline(w: Wanted, brokers: int) -> str:
+    return (f"{w.key}: {w.name!r} has replicationFactor {w.replication_factor} but only {brokers} broker(s) answer: "
+            "its replicas on the others are offline until they return (the topic itself is unchanged)")
 
 
 def state_ahead(w: Wanted, what: str, recorded: int, live: int, asked: int) -> str:
@@ -126,3 +139,14 @@ def import_document_in_up() -> str:
     return coded(refusals.IMPORT_DOCUMENT_IN_UP, (
         f"{NAMESPACE}:adopt.importDocument is only for the preview tools/ops/adopt.py runs to plan an import "
         "document; in `pulumi up` it would try to create what already exists: remove it from the stack's settings"))
+
+
+def connection_refused(kind: str, brokers: str, login: str, why: str) -> str:
+    """The brokers answered and refused this stack's connection: nothing can be read, planned or changed."""
+    if kind == "tls":
+        return coded(refusals.CONNECTION_TLS, (
+            f"the TLS connection to the brokers ({brokers}) failed, so nothing can be read or changed: {why}"))
+    return coded(refusals.CONNECTION_LOGIN, (
+        f"the brokers ({brokers}) rejected this stack's own login {login}: {why}. Set the right one with "
+        f"`pulumi config set --secret {NAMESPACE}:saslJaasConfig '<login module> required username=\"...\" "
+        "password=\"...\";'`"))

@@ -20,11 +20,14 @@ RENAME_TARGET_EXISTS = "data-loss:rename-target-exists"
 REPLICATION_REPLACE = "data-loss:replication-replace"  # the MSK API replaces a topic to change its RF
 CLUSTER_MOVE = "data-loss:cluster-move"
 REPLICATION_ABOVE_BROKERS = "impossible:replication-above-brokers"
+CLUSTER_DEGRADED = "impossible:cluster-degraded"  # fewer brokers answer than the topics' min ISR
 STATE_AHEAD = "stale-state:state-ahead-of-cluster"
 EXISTS_NOT_IN_STATE = "adopt:exists-not-in-state"
 ADOPT_UNREADABLE = "adopt:cluster-unreadable"
 ADOPT_ACLS_UNREADABLE = "adopt:acls-unreadable"
 IMPORT_DOCUMENT_IN_UP = "adopt:import-document-in-up"
+CONNECTION_TLS = "connection:tls"  # the brokers answered, and the TLS handshake failed
+CONNECTION_LOGIN = "connection:login"  # the brokers answered, and rejected the stack's own login
 
 _CODED = re.compile(r"^\[(?P<code>[a-z-]+:[a-z-]+)\] ")
 

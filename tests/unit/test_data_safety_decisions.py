@@ -167,10 +167,19 @@ def test_more_replicas_than_brokers_is_refused_without_an_override():
     assert len(result.refusals) == 4
     assert result.refusals[0] == (
         "[impossible:replication-above-brokers] transactionProposals: replicationFactor 1 -> 2 asked for 'evidentsource-transaction-proposals' "
-        "(topics.replicationFactor), but the cluster has 1 broker(s): Kafka places each replica on a different "
-        "broker, so this cannot be done at all. Use at most 1, or add brokers first.")
+        "(topics.replicationFactor), but the cluster has 1 broker(s) running: Kafka places each replica on a "
+        "different running broker, so this cannot be done at all. Use at most 1, or add (or restart) brokers first.")
     new = assess(cfg, wanted(cfg), PriorState(), live(brokers=1))  # a new topic too: creating it would fail
     assert len(new.refusals) == 4 and "replicationFactor 2 asked" in new.refusals[0]
+
+
+def test_a_broker_down_under_an_unchanged_replication_factor_is_a_warning_not_a_refusal():
+    cfg = config({"topics": {"replicationFactor": 3}})  # found on the three-node cluster with one node stopped
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=3)), live(*all_live(cfg, rf=3), brokers=2))
+    assert result.refusals == []
+    assert result.warnings[0] == ("transactionProposals: 'evidentsource-transaction-proposals' has replicationFactor 3 "
+                                  "but only 2 broker(s) answer: its replicas on the others are offline until they "
+                                  "return (the topic itself is unchanged)")
 
 
 def test_a_replication_change_on_the_kafka_backend_is_done_in_place():
@@ -357,3 +366,18 @@ def test_the_state_is_read_from_the_engines_resource_outputs():
 def test_refusals_are_reported_together_without_a_stack_trace():
     error = check.DataSafetyError("x")
     assert isinstance(error, check.pulumi.RunError)
+
+
+def test_fewer_brokers_answering_than_the_min_isr_refuses_the_whole_run_once():
+    cfg = config({"topics": {"replicationFactor": 3}})  # min ISR 2; found with two of three nodes stopped
+    degraded = LiveCluster(True, brokers=1, silent=("10.0.0.2:9092", "10.0.0.3:9092"),
+                           topics={t.name: t for t in live(*all_live(cfg, rf=3)).topics.values()})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=3)), degraded)
+    assert result.refusals == [
+        "[impossible:cluster-degraded] only 1 broker(s) answer (2 listed do not: 10.0.0.2:9092, 10.0.0.3:9092), fewer than "
+        "the 2 in-sync replicas this stack's topics need (topics.minInsyncReplicas): producers with acks=all are "
+        "refused, and the controllers may have no quorum, so a change could fail half-way or be applied after this "
+        "run gave up. Nothing was changed: bring the brokers back, then run again."]
+    assert result.warnings == []  # no follow-on line per topic
+    two = LiveCluster(True, brokers=2, topics=degraded.topics)
+    assert assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=3)), two).refusals == []

@@ -6,7 +6,7 @@ import pytest
 
 from components import outputs
 from components.config import load
-from configs import ADMIN_JAAS, ADMIN_PASSWORD, IAM, PLAINTEXT, SCRAM, merged
+from configs import DELETE, ADMIN_JAAS, ADMIN_PASSWORD, IAM, PLAINTEXT, SCRAM, merged
 from mocking import deploy
 
 PASSWORDS = {"principalPasswords": {"evidentsource": "server-pw", "consumer-a": "a-pw"}}
@@ -68,6 +68,28 @@ def test_scram_client_properties_take_the_password_from_the_environment():
     assert 'username="${env:KAFKA_SASL_USERNAME}"' in consumers  # two principals share the role
     assert "# consumers: group.id must start with ext-" in consumers
     assert "enable.idempotence" not in consumers
+
+
+def test_tls_client_properties_trust_the_stacks_ca_and_give_mtls_roles_their_own_certificate():
+    ssl = merged(SCRAM, {"cluster": {"securityProtocol": "SSL", "saslMechanism": DELETE, "caCert": "/etc/kafka/ca.pem"},
+                         "saslJaasConfig": DELETE, "principalPasswords": DELETE})
+    config, model = parsed(ssl)
+    text = outputs.client_properties(config, model.role("externalProducers"))
+    assert text.splitlines()[3:11] == [
+        "security.protocol=SSL",
+        "ssl.truststore.type=PEM",
+        "ssl.truststore.location=/etc/kafka/ca.pem",
+        "# The role's TLS client certificate: its key and certificate in the PEM file $KAFKA_SSL_KEYSTORE_LOCATION names.",
+        "config.providers=env",
+        "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        "ssl.keystore.type=PEM",
+        "ssl.keystore.location=${env:KAFKA_SSL_KEYSTORE_LOCATION}",
+    ]
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    scram, _ = parsed(merged(merged(SCRAM, PASSWORDS), {"cluster": {"caCert": pem}}))
+    lines = scram.connection.java_properties(("producer-a",))
+    assert "ssl.truststore.certificates=-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----" in lines
+    assert not any("keystore" in line for line in lines)  # SASL roles log in with their password, not a certificate
 
 
 def test_iam_client_properties_use_the_msk_iam_login_module():

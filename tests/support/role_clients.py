@@ -1,0 +1,103 @@
+"""Real Kafka clients of one role, configured only from the stack's clientProperties output plus the role's secret.
+
+The role's secret is its password (PLAIN/SCRAM, handed over as $KAFKA_SASL_PASSWORD) or its
+TLS client certificate (one PEM file with key and certificate, as $KAFKA_SSL_KEYSTORE_LOCATION),
+exactly as the output's comments tell an application. Two kinds of client read the same text:
+librdkafka (confluent_kafka) and Kafka's own Java console producer and consumer.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+
+from components.config.connection import KEYSTORE_ENV, PASSWORD_ENV
+from tools.cluster.broker import TOOL_HEAP, TOOLS, java
+
+DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
+          KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED)
+
+
+@dataclass(frozen=True)
+class RoleClient:
+    properties: str  # the role's clientProperties output, as is
+    username: str | None = None
+    password: str | None = None
+    keystore: Path | None = None  # PEM key + certificate, for mTLS roles
+
+    def parsed(self) -> dict[str, str]:
+        return dict(line.split("=", 1) for line in self.properties.splitlines() if line and not line.startswith("#"))
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ}
+        if self.password is not None:
+            env[PASSWORD_ENV] = self.password
+        if self.keystore is not None:
+            env[KEYSTORE_ENV] = str(self.keystore)
+        return env
+
+    def librdkafka(self) -> dict:
+        """The same settings in librdkafka's spelling (what a non-Java client is told by the same text)."""
+        props, settings = self.parsed(), {"log_level": 0}
+        settings |= {k: props[k] for k in ("bootstrap.servers", "security.protocol", "sasl.mechanism") if k in props}
+        if "sasl.mechanism" in props:
+            settings |= {"sasl.username": self.username, "sasl.password": self.password}
+        if "ssl.truststore.location" in props:
+            settings["ssl.ca.location"] = props["ssl.truststore.location"]
+        if props.get("ssl.keystore.location") == f"${{env:{KEYSTORE_ENV}}}":
+            settings |= {"ssl.certificate.location": str(self.keystore), "ssl.key.location": str(self.keystore)}
+        if props.get("enable.idempotence") == "true":
+            settings["enable.idempotence"] = True
+        return settings
+
+    def produce(self, topic: str, **extra) -> KafkaError | None:
+        """Produce one record; None if delivered, else the error."""
+        results: list = []
+        producer = Producer({**self.librdkafka(), "message.timeout.ms": 15000, **extra})
+        producer.produce(topic, key=b"k", value=uuid.uuid4().bytes, on_delivery=lambda err, msg: results.append(err))
+        producer.flush(30)
+        assert results, f"no delivery report for {topic}"
+        return results[0]
+
+    def consume(self, topic: str, group: str, timeout: float = 30) -> int | KafkaError:
+        """Records read from the start of topic with group (at least one), or the first error."""
+        consumer = Consumer({**self.librdkafka(), "group.id": group, "auto.offset.reset": "earliest"})
+        consumer.subscribe([topic])
+        try:
+            deadline, count = time.monotonic() + timeout, 0
+            while time.monotonic() < deadline:
+                msg = consumer.poll(1.0)
+                if msg is None:
+                    if count:
+                        return count
+                    continue
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        continue
+                    return msg.error()
+                count += 1
+            return count
+        except KafkaException as exc:
+            return exc.args[0]
+        finally:
+            consumer.close()
+
+    def java(self, tool: str, args: list[str], tmp: Path, text_in: str = "") -> subprocess.CompletedProcess:
+        """Kafka's console producer or consumer with --producer.config/--consumer.config written from the output."""
+        config = tmp / f"{tool}-{uuid.uuid4().hex[:6]}.properties"
+        config.write_text(self.properties)
+        flag = {"console-producer": "--producer.config", "console-consumer": "--consumer.config"}[tool]
+        cmd = java(TOOL_HEAP, "tools", TOOLS[tool], "--bootstrap-server", self.parsed()["bootstrap.servers"],
+                   flag, str(config), *args)
+        return subprocess.run(cmd, input=text_in, text=True, errors="replace", capture_output=True, timeout=180,
+                              env=self.env())
+
+
+def denied(result) -> bool:
+    return isinstance(result, KafkaError) and result.code() in DENIED
