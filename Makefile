@@ -1,6 +1,6 @@
 # The two commands of the Quick start are `make up` and `make test`.
 # Everything here goes through tools/: toolchain/ (bootstrap: engine, plugin, venv, Kafka jars),
-# cluster/ (the local Kafka broker), ops/ (live check, adoption), preview/ (the PR report)
+# cluster/ (the local Kafka broker, and the three-node TLS cluster), ops/ (live check, adoption), preview/ (the PR report)
 # and the tools/pulumi wrapper (the project's environment).
 
 PY      := .venv/bin/python
@@ -9,9 +9,14 @@ STACK   ?= dev
 
 .PHONY: up preview down test unit layers bench adopt bootstrap broker
 
+# STACK=local-secure: the staging shape on a local three-node TLS cluster instead of the dev broker.
+SECURE  := $(filter local-secure,$(STACK))
+
 ## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live
+##     (STACK=local-secure: start the three-node TLS cluster, set the stack's secrets from it, the same steps)
 up: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
+	$(if $(SECURE),$(PY) -m tools.ops.local_secure --stack $(STACK))
 	$(PULUMI) up --stack $(STACK) --yes
 	$(PULUMI) stack output --stack $(STACK)
 	$(PY) -m tools.ops.livecheck --stack $(STACK)
@@ -22,9 +27,10 @@ preview: bootstrap broker
 	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
 	$(PY) -m tools.preview.report --stack $(STACK) --pulumi $(PULUMI) --policy-pack policy
 
-## down: stop the local broker (its data stays in .local/broker)
+## down: stop what `make up` started: the local broker and the secure cluster (their data stays in .local/)
 down:
-	@if [ -x $(PY) ]; then $(PY) -m tools.cluster.broker stop; else echo "nothing to stop"; fi
+	@if [ -x $(PY) ]; then $(PY) -m tools.cluster.broker stop && $(PY) -m tools.cluster.secure_cluster stop; \
+	else echo "nothing to stop"; fi
 
 ## test: the whole suite (the layer contract first); it bootstraps, and starts and stops its own brokers
 test: bootstrap layers
@@ -42,7 +48,7 @@ bootstrap:
 	@python3 -m tools.toolchain.bootstrap
 
 broker: bootstrap
-	$(PY) -m tools.cluster.broker start --mode plain
+	$(if $(SECURE),$(PY) -m tools.cluster.secure_cluster start,$(PY) -m tools.cluster.broker start --mode plain)
 
 ## bench: the program against the seed's procedure, at 10/100/500 consumers (~15-20 min, own brokers; not part of test)
 bench: bootstrap

@@ -12,6 +12,7 @@ ship; the `msk` backend manages topics through the AWS API anyway).
 
 from __future__ import annotations
 
+import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -95,6 +96,12 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
     from confluent_kafka.admin import AdminClient
 
     errors: list[Any] = []
+    c = config.cluster
+    missing = [f"cluster.{key} ({value!r}): no such file" for key, value in
+               (("caCert", c.ca_cert), ("clientCert", c.client_cert), ("clientKey", c.client_key))
+               if c.tls and value and "-----BEGIN" not in value and not os.path.isfile(os.path.expanduser(value))]
+    if missing:  # said here: librdkafka would print its own fopen errors on the user's terminal first
+        return LiveCluster(False, "; ".join(missing), refused="tls")
     try:
         admin = AdminClient({**settings, "error_cb": errors.append})
     except KafkaException as exc:  # e.g. a caCert or clientCert file librdkafka cannot load

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 from pulumi import automation as auto
 
 from components.model import names as keys
 from components.model.catalog import BY_KEY
 from components.model.names import NAMESPACE
+from tests.support.role_clients import consume, denied, produce, record_count
 from tests.support.stack_configs import secure_stack
 from tools.cluster import broker
 
@@ -31,8 +30,6 @@ pytestmark = pytest.mark.timeout(1200)
 
 NS = NAMESPACE
 TOPICS = ("transactionProposals", "databaseEvents", "asyncCommands", "asyncResponses")
-DENIED = (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
-          KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED)
 
 
 def stack_config(bootstrap: str, prefix: str, users: dict[str, str]) -> dict:
@@ -62,44 +59,6 @@ def client_settings(properties: str, username: str, password: str) -> dict:
     return settings
 
 
-def produce(settings: dict, topic: str, **extra) -> KafkaError | None:
-    """Produce one record; None if delivered, else the error."""
-    results: list = []
-    producer = Producer({**settings, "message.timeout.ms": 15000, **extra})
-    producer.produce(topic, key=b"k", value=uuid.uuid4().bytes, on_delivery=lambda err, msg: results.append(err))
-    producer.flush(30)
-    assert results, f"no delivery report for {topic}"
-    return results[0]
-
-
-def consume(settings: dict, topic: str, group: str, timeout: float = 30) -> int | KafkaError:
-    """The number of records read from the start of topic with group, or the first error."""
-    consumer = Consumer({**settings, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": True})
-    consumer.subscribe([topic])
-    try:
-        deadline, count = time.monotonic() + timeout, 0
-        while time.monotonic() < deadline:
-            msg = consumer.poll(1.0)
-            if msg is None:
-                if count:
-                    return count
-                continue
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                return msg.error()
-            count += 1
-        return count
-    except KafkaException as exc:
-        return exc.args[0]
-    finally:
-        consumer.close()
-
-
-def denied(result) -> bool:
-    return isinstance(result, KafkaError) and result.code() in DENIED
-
-
 def transactional_init(settings: dict, transactional_id: str) -> KafkaError | None:
     producer = Producer({**settings, "transactional.id": transactional_id})
     try:
@@ -122,16 +81,6 @@ def java_console_produce(secure_broker: dict, tmp_path: Path, properties: str, t
                        dir=secure_broker["dir"], input="from-java\n", text=True, capture_output=True, timeout=180,
                        env={**os.environ, "KAFKA_SASL_PASSWORD": password})
     assert run.returncode == 0 and "ERROR" not in run.stderr, run.stderr[-2000:]
-
-
-def record_count(secure_broker: dict, topic: str) -> int:
-    """Records in topic (sum of high watermarks), read as the broker's admin."""
-    consumer = Consumer({**broker.client_config(secure_broker), "group.id": "admin-watermarks", "log_level": 0})
-    try:
-        partitions = consumer.list_topics(topic, timeout=15).topics[topic].partitions
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in partitions)
-    finally:
-        consumer.close()
 
 
 def stored_state(stack_name: str) -> str:
@@ -188,10 +137,10 @@ def test_scram_acl_stack_enforces_the_access_matrix(project, secure_broker, secu
 
         # The same client.properties output works as is for Kafka's own Java tools (kafka-*.sh),
         # the password coming from the environment through Kafka's EnvVarConfigProvider.
-        before = record_count(secure_broker, names["asyncCommands"])
+        before = record_count(broker.client_config(secure_broker), names["asyncCommands"])
         java_console_produce(secure_broker, tmp_path, properties["externalProducers"], names["asyncCommands"],
                              users[f"{prefix}producer"])
-        assert record_count(secure_broker, names["asyncCommands"]) == before + 1
+        assert record_count(broker.client_config(secure_broker), names["asyncCommands"]) == before + 1
 
         # The DynamoDB-Streams Lambda: database-events only.
         assert produce(login["dynamodbStreamsLambda"], names["databaseEvents"]) is None

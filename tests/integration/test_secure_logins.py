@@ -5,13 +5,12 @@ SASL_SSL + SCRAM-SHA-512: `pulumi up` of a stack in that mode (RF 3, the cluster
 cluster.caCert), then each role does what it may and is refused what it may not, with a real
 librdkafka client and Kafka's own Java console producer/consumer, both configured only from
 the stack's clientProperties output plus the role's secret. PLAINTEXT is the dev stack's
-mode, proven on the single-node broker by test_engine_roundtrip.py.
+mode, on the single-node broker: no login and no authorizer, so only the clients are checked.
 """
 
 from __future__ import annotations
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
                                    ResourcePatternType, ResourceType)
 from pulumi import automation as auto
@@ -19,7 +18,7 @@ from pulumi import automation as auto
 from components.model import jaas
 from components.model import names as keys
 from components.model.names import NAMESPACE
-from tests.support.role_clients import RoleClient, denied
+from tests.support.role_clients import RoleClient, denied, record_count
 from tools.cluster import secure_cluster as cluster_tool
 
 pytestmark = pytest.mark.timeout(900)
@@ -31,15 +30,6 @@ MECHANISM = {"sasl-plain": "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha
 
 def admin_client(info: dict) -> AdminClient:
     return AdminClient({**cluster_tool.client_config(info), "log_level": 0})
-
-
-def record_count(info: dict, topic: str) -> int:
-    consumer = Consumer({**cluster_tool.client_config(info), "group.id": "admin-watermarks", "log_level": 0})
-    try:
-        partitions = consumer.list_topics(topic, timeout=15).topics[topic].partitions
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in partitions)
-    finally:
-        consumer.close()
 
 
 def stack_settings(mode: str, info: dict, prefix: str, principals: dict[str, str]) -> dict:
@@ -147,13 +137,13 @@ def check_roles(info, mode, properties, principals, secrets, keystores, names, p
     assert denied(consumer.consume(names["databaseEvents"], f"{prefix}server-b"))
     assert denied(consumer.produce(names["databaseEvents"]))
     # Kafka's own Java tools read the same text (the secret from the environment).
-    before = record_count(info, names["asyncCommands"])
+    before = record_count(cluster_tool.client_config(info), names["asyncCommands"])
     run = producer.java("console-producer", ["--topic", names["asyncCommands"]], tmp_path, "from-java\n")
     assert run.returncode == 0 and "ERROR" not in run.stderr, run.stderr[-2000:]
-    assert record_count(info, names["asyncCommands"]) == before + 1
+    assert record_count(cluster_tool.client_config(info), names["asyncCommands"]) == before + 1
     run = producer.java("console-producer", ["--topic", names["asyncResponses"]], tmp_path, "refused\n")
     assert "TopicAuthorizationException" in run.stderr or "not authorized" in run.stderr.lower(), run.stderr[-2000:]
-    assert record_count(info, names["asyncResponses"]) == 0
+    assert record_count(cluster_tool.client_config(info), names["asyncResponses"]) == 0
     run = consumer.java("console-consumer", ["--topic", names["databaseEvents"], "--group", f"{prefix}ext-java",
                                              "--from-beginning", "--max-messages", "2", "--timeout-ms", "30000"],
                         tmp_path)
@@ -166,7 +156,28 @@ def check_unauthenticated(info, client: RoleClient, names, prefix, tmp_path) -> 
     assert client.produce(names["databaseEvents"]) is None
     assert client.consume(names["databaseEvents"], f"{prefix}any") >= 1
     assert denied(client.produce("outside-the-grants"))  # deny by default still holds for ANONYMOUS
-    before = record_count(info, names["asyncCommands"])
+    before = record_count(cluster_tool.client_config(info), names["asyncCommands"])
     run = client.java("console-producer", ["--topic", names["asyncCommands"]], tmp_path, "from-java\n")
     assert run.returncode == 0 and "ERROR" not in run.stderr, run.stderr[-2000:]
-    assert record_count(info, names["asyncCommands"]) == before + 1
+    assert record_count(cluster_tool.client_config(info), names["asyncCommands"]) == before + 1
+
+
+def test_plaintext_clients_work_from_the_output_alone(project, plain_broker, prefix, tmp_path):
+    """PLAINTEXT (the dev stack's mode, single node): no login, no authorizer; the output still configures both clients."""
+    stack = project.stack({"cluster": {"bootstrapServers": [plain_broker["bootstrap_servers"]],
+                                       "securityProtocol": "PLAINTEXT"},
+                           "topics": {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False}})
+    try:
+        outputs = {k: v.value for k, v in stack.up().outputs.items()}
+        names, client = outputs[keys.TOPIC_NAMES], RoleClient(outputs[keys.CLIENT_PROPERTIES]["server"])
+        assert client.parsed() == {"bootstrap.servers": plain_broker["bootstrap_servers"],
+                                   "security.protocol": "PLAINTEXT", "enable.idempotence": "true", "acks": "all"}
+        assert client.produce(names["databaseEvents"]) is None
+        run = client.java("console-producer", ["--topic", names["databaseEvents"]], tmp_path, "from-java\n")
+        assert run.returncode == 0 and "ERROR" not in run.stderr, run.stderr[-2000:]
+        run = client.java("console-consumer", ["--topic", names["databaseEvents"], "--group", f"{prefix}java",
+                                               "--from-beginning", "--max-messages", "2", "--timeout-ms", "30000"],
+                          tmp_path)
+        assert run.returncode == 0 and "Processed a total of 2 messages" in run.stderr, run.stderr[-2000:]
+    finally:
+        stack.destroy()

@@ -144,8 +144,8 @@ def test_up_keeps_its_state_in_the_bucket_then_noop_then_destroy(s3, s3_stack, p
     assert [k for k in s3.keys(".pulumi/stacks/") if stack.name in k] == [key + ".bak"]  # rm keeps a backup
 
 
-def test_a_second_up_at_the_same_time_is_refused_by_the_buckets_lock(s3, s3_stack, plain_broker, prefix):
-    bootstrap = plain_broker["bootstrap_servers"]
+def deployed_with_messages(s3_stack, bootstrap: str, prefix: str):
+    """A stack up with known messages in its topics, now asking for 3 partitions; and what to compare with."""
     client = {"bootstrap.servers": bootstrap}
     names = [prefix + s.default_name for s in CATALOG]
     stack = s3_stack(settings(bootstrap, prefix))
@@ -153,6 +153,12 @@ def test_a_second_up_at_the_same_time_is_refused_by_the_buckets_lock(s3, s3_stac
     produce_known(client, dict(zip([s.key for s in CATALOG], names)))
     before, ids = snapshot(client, names), topic_facts(client, names)
     ask_partitions(stack, bootstrap, prefix, 3)
+    return stack, client, names, before, ids
+
+
+def test_a_second_up_at_the_same_time_is_refused_by_the_buckets_lock(s3, s3_stack, plain_broker, prefix):
+    bootstrap = plain_broker["bootstrap_servers"]
+    stack, client, names, before, ids = deployed_with_messages(s3_stack, bootstrap, prefix)
 
     held = s3.hold_checkpoint(stack.name)  # the first `up`'s first save: it has the lock and waits there
     outcome: dict = {}
@@ -194,13 +200,7 @@ def test_a_second_up_at_the_same_time_is_refused_by_the_buckets_lock(s3, s3_stac
 
 def test_an_up_killed_mid_run_leaves_its_lock_then_cancel_and_up_converge(s3, s3_stack, plain_broker, prefix):
     bootstrap = plain_broker["bootstrap_servers"]
-    client = {"bootstrap.servers": bootstrap}
-    names = [prefix + s.default_name for s in CATALOG]
-    stack = s3_stack(settings(bootstrap, prefix))
-    stack.up()
-    produce_known(client, dict(zip([s.key for s in CATALOG], names)))
-    before, ids = snapshot(client, names), topic_facts(client, names)
-    ask_partitions(stack, bootstrap, prefix, 3)
+    stack, client, names, before, ids = deployed_with_messages(s3_stack, bootstrap, prefix)
     root = str(stack.workspace.work_dir)
 
     # Held: the save that records the first topic's update, which Kafka has already applied (one step at a time).

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from components.config.connection import KEYSTORE_ENV, PASSWORD_ENV
 from tools.cluster.broker import TOOL_HEAP, TOOLS, java
@@ -57,36 +57,10 @@ class RoleClient:
         return settings
 
     def produce(self, topic: str, **extra) -> KafkaError | None:
-        """Produce one record; None if delivered, else the error."""
-        results: list = []
-        producer = Producer({**self.librdkafka(), "message.timeout.ms": 15000, **extra})
-        producer.produce(topic, key=b"k", value=uuid.uuid4().bytes, on_delivery=lambda err, msg: results.append(err))
-        producer.flush(30)
-        assert results, f"no delivery report for {topic}"
-        return results[0]
+        return produce(self.librdkafka(), topic, **extra)
 
     def consume(self, topic: str, group: str, timeout: float = 30) -> int | KafkaError:
-        """Records read from the start of topic with group (at least one), or the first error."""
-        consumer = Consumer({**self.librdkafka(), "group.id": group, "auto.offset.reset": "earliest"})
-        consumer.subscribe([topic])
-        try:
-            deadline, count = time.monotonic() + timeout, 0
-            while time.monotonic() < deadline:
-                msg = consumer.poll(1.0)
-                if msg is None:
-                    if count:
-                        return count
-                    continue
-                if msg.error():
-                    if msg.error().code() == KafkaError._PARTITION_EOF:
-                        continue
-                    return msg.error()
-                count += 1
-            return count
-        except KafkaException as exc:
-            return exc.args[0]
-        finally:
-            consumer.close()
+        return consume(self.librdkafka(), topic, group, timeout)
 
     def java(self, tool: str, args: list[str], tmp: Path, text_in: str = "") -> subprocess.CompletedProcess:
         """Kafka's console producer or consumer with --producer.config/--consumer.config written from the output."""
@@ -97,6 +71,50 @@ class RoleClient:
                    flag, str(config), *args)
         return subprocess.run(cmd, input=text_in, text=True, errors="replace", capture_output=True, timeout=180,
                               env=self.env())
+
+
+def produce(settings: dict, topic: str, **extra) -> KafkaError | None:
+    """Produce one record; None if delivered, else the error."""
+    results: list = []
+    producer = Producer({**settings, "message.timeout.ms": 15000, **extra})
+    producer.produce(topic, key=b"k", value=uuid.uuid4().bytes, on_delivery=lambda err, msg: results.append(err))
+    producer.flush(30)
+    assert results, f"no delivery report for {topic}"
+    return results[0]
+
+
+def consume(settings: dict, topic: str, group: str, timeout: float = 30) -> int | KafkaError:
+    """The number of records read from the start of topic with group (once at least one came), or the first error."""
+    consumer = Consumer({**settings, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": True})
+    consumer.subscribe([topic])
+    try:
+        deadline, count = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline:
+            msg = consumer.poll(1.0)
+            if msg is None:
+                if count:
+                    return count
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    continue
+                return msg.error()
+            count += 1
+        return count
+    except KafkaException as exc:
+        return exc.args[0]
+    finally:
+        consumer.close()
+
+
+def record_count(admin_settings: dict, topic: str) -> int:
+    """Records in topic (sum of high watermarks), read with the admin's settings."""
+    consumer = Consumer({**admin_settings, "group.id": "admin-watermarks", "log_level": 0})
+    try:
+        partitions = consumer.list_topics(topic, timeout=15).topics[topic].partitions
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in partitions)
+    finally:
+        consumer.close()
 
 
 def denied(result) -> bool:

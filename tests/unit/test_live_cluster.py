@@ -50,3 +50,15 @@ def test_an_unreachable_cluster_is_reported_within_the_timeout_not_raised():
     result = live_cluster.read(config, with_acls=True)
     assert time.monotonic() - started < 5
     assert not result.reachable and f"127.0.0.1:{port}" in result.why
+
+
+def test_tls_files_that_do_not_exist_are_refused_by_name_before_any_client_is_made(tmp_path):
+    key = tmp_path / "client-key.pem"
+    key.write_text("not read: the certificate is missing first")
+    config = load.parse(merged(PLAINTEXT, {"cluster": {"securityProtocol": "SSL",
+                                                   "caCert": str(tmp_path / "ca.pem"),
+                                                   "clientCert": str(tmp_path / "client.pem"), "clientKey": str(key)}}))
+    live = live_cluster.read(config)
+    assert (live.reachable, live.refused) == (False, "tls")
+    assert live.why == (f"cluster.caCert ({str(tmp_path / 'ca.pem')!r}): no such file; "
+                        f"cluster.clientCert ({str(tmp_path / 'client.pem')!r}): no such file")

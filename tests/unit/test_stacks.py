@@ -34,7 +34,7 @@ STAGING_SECRETS = {
     "principalPasswords": {"evidentsource": "server-pw", "evidentsource-streams-lambda": "lambda-pw",
                            "external-consumer": "consumer-pw", "external-producer": "producer-pw"},
 }
-TESTED = {"dev", "prod", "staging"}
+TESTED = {"dev", "prod", "staging", "local-secure"}
 
 
 def test_every_stack_file_is_tested_here():
@@ -169,3 +169,29 @@ def test_a_refused_config_declares_nothing(monitor):
     with pytest.raises(load.ConfigError):
         run_program(stack_file("prod"))
     assert monitor.registrations == []
+
+
+class TestLocalSecure:
+    """The staging shape on the local three-node TLS cluster (`make up STACK=local-secure`)."""
+
+    def test_it_is_exactly_the_staging_shape_pointed_at_the_local_cluster(self):
+        local, staging = stack_file("local-secure"), stack_file("staging", STAGING)
+        assert {k: v for k, v in local.items() if k != "cluster"} == {k: v for k, v in staging.items() if k != "cluster"}
+        assert {k: v for k, v in local["cluster"].items() if k not in ("bootstrapServers", "caCert")} == \
+            {k: v for k, v in staging["cluster"].items() if k != "bootstrapServers"}
+        from tools.cluster import secure_cluster
+        ports = secure_cluster.ports_from(secure_cluster.DEFAULT_BASE_PORT)
+        assert local["cluster"]["bootstrapServers"] == [f"127.0.0.1:{p['sasl_ssl']}" for p in ports.values()]
+        assert local["cluster"]["caCert"] == str(secure_cluster.DEFAULT_DIR.relative_to(PROJECT) / "ca.pem")
+
+    def test_as_committed_only_the_secrets_make_up_sets_are_missing(self):
+        assert refused_keys(stack_file("local-secure")) == [
+            "saslJaasConfig", "principalPasswords.evidentsource", "principalPasswords.evidentsource-streams-lambda",
+            "principalPasswords.external-consumer", "principalPasswords.external-producer"]
+
+    def test_with_its_secrets_it_declares_what_staging_declares(self, monitor):
+        run_program({**stack_file("local-secure"), **STAGING_SECRETS})
+        local = monitor.types()
+        monitor.registrations.clear()
+        run_program({**stack_file("staging", STAGING), **STAGING_SECRETS})
+        assert local == monitor.types()

@@ -32,7 +32,6 @@ from pathlib import Path
 
 from components.config.connection import PASSWORD_ENV, Connection
 from components.config.secrets import SaslLogin, Secret
-from components.model import jaas as jaas_config
 from tools.cluster import certs
 from tools.cluster.broker import (DETACH, KAFKA_DIR, KAFKA_VERSION, PROJECT, TOOL_HEAP, TOOLS, BrokerError, CONFIG_FLAG,
                                   alive, check_port_free, cluster_id, free_port, java, locked, terminate, write_private)
@@ -148,9 +147,13 @@ def _format(dir: Path, node: int, cid: str, admin_password: str) -> None:
 
 
 def _tail(dir: Path, node: int, lines: int = 30) -> str:
+    """The node's log from its first ERROR (its shutdown noise follows), else its last lines."""
     log = dir / f"node-{node}" / "node.log"
-    text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else ["(no log)"]
-    return f"--- last {lines} lines of {log} ---\n" + "\n".join(text)
+    text = log.read_text(errors="replace").splitlines() if log.exists() else ["(no log)"]
+    first = next((i for i, line in enumerate(text) if " ERROR " in line or " FATAL " in line), None)
+    if first is None:
+        return f"--- last {lines} lines of {log} ---\n" + "\n".join(text[-lines:])
+    return f"--- {log} from its first error ---\n" + "\n".join(text[first:first + lines])
 
 
 def wait_ready(info: dict, timeout: float, brokers: int = len(NODES)) -> None:
@@ -228,7 +231,7 @@ def _launch(dir: Path, ports: dict, timeout: float) -> dict:
         for n in NODES:
             _launch_node(dir, n)
         wait_ready(info, timeout)
-    except BaseException as exc:  # never leave a half-started cluster behind
+    except BaseException:  # never leave a half-started cluster behind
         _stop_all(dir)
         raise
     return info | {"pids": {str(n): _pid(dir, n) for n in NODES}}

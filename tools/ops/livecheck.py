@@ -2,7 +2,7 @@
 """One-line live check: the stack's topics exist on the broker with the configured partitions.
 
 Reads the stack outputs through the engine, then asks the broker itself with a real
-Kafka client (not Pulumi). Exit status 1 if any topic is missing or differs.
+Kafka client (not Pulumi), logged in as the stack's own login (its TLS and SASL settings). Exit status 1 if any topic is missing or differs.
 Usage: .venv/bin/python -m tools.ops.livecheck --stack dev
 """
 
@@ -15,21 +15,38 @@ import sys
 
 from confluent_kafka.admin import AdminClient
 
+from components.config import load
 from components.model import names as keys
+from components.model.names import NAMESPACE
 from tools.toolchain.projectenv import PROJECT, engine_env
 
 
 def live_partitions(bootstrap: str, names: list[str], client_config: dict | None = None) -> dict[str, int | None]:
     """Partition count of each named topic on the broker; None where the topic does not exist."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, **(client_config or {})})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **(client_config or {})})
     topics = admin.list_topics(timeout=15).topics
     return {n: len(topics[n].partitions) if n in topics and topics[n].error is None else None for n in names}
 
 
-def check(outputs: dict) -> tuple[bool, str]:
+def stack_login(stack: str) -> dict:
+    """librdkafka settings that log in as the stack's own Pulumi login does (TLS, SASL), from its config."""
+    out = _pulumi(["config", "--json", "--show-secrets", "--stack", stack])
+    raw = {key.removeprefix(f"{NAMESPACE}:"): entry.get("objectValue", entry.get("value"))
+           for key, entry in json.loads(out).items() if key.startswith(f"{NAMESPACE}:")}
+    return load.parse(raw).connection.librdkafka()
+
+
+def _pulumi(args: list[str]) -> str:
+    out = subprocess.run(["pulumi", *args], cwd=PROJECT, env=engine_env(), text=True, capture_output=True)
+    if out.returncode != 0:
+        sys.exit(f"live check: `pulumi {' '.join(args)}` failed: {out.stderr.strip()}")
+    return out.stdout
+
+
+def check(outputs: dict, client_config: dict | None = None) -> tuple[bool, str]:
     names: dict[str, str] = outputs[keys.TOPIC_NAMES]
     wanted: dict[str, int] = outputs[keys.TOPIC_PARTITIONS]
-    live = live_partitions(outputs[keys.KAFKA_BROKERS], list(names.values()))
+    live = live_partitions(outputs[keys.KAFKA_BROKERS], list(names.values()), client_config)
     parts, ok = [], True
     for key, name in names.items():
         got = live[name]
@@ -46,11 +63,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="dev")
     args = parser.parse_args()
-    out = subprocess.run(["pulumi", "stack", "output", "--json", "--stack", args.stack], cwd=PROJECT,
-                         env=engine_env(), text=True, capture_output=True)
-    if out.returncode != 0:
-        sys.exit(f"live check: could not read the outputs of stack {args.stack}: {out.stderr.strip()}")
-    ok, line = check(json.loads(out.stdout))
+    outputs = json.loads(_pulumi(["stack", "output", "--json", "--stack", args.stack]))
+    ok, line = check(outputs, stack_login(args.stack))
     print(line)
     sys.exit(0 if ok else 1)
 
