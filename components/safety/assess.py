@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from components.config.stack_config import StackConfig
-from components.safety import messages
+from components.safety import config_cuts, messages
 from components.safety.live_cluster import LiveCluster, LiveTopic
 from components.safety.prior_state import PriorState, PriorTopic
 from components.safety.topic_plan import TopicPlan, Wanted, plan_as_asked, plan_as_it_is
@@ -118,6 +118,7 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
         return _accepted_loss(w, prior, (w.name, current.partitions, current.replication_factor),
                               f"delete {w.name!r} and create it again, empty, with {' and '.join(replace)}", True, a)
 
+    _config_cuts(config, w, before, now, live, accepted, a)
     if accepted:
         a.warnings.append(messages.still_listed(w))
     ignored = _stale_state(w, before, now, msk, a)
@@ -127,6 +128,40 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
     elif before is None and now is not None:
         a.notes.append(f"{w.key}: {w.name!r} exists; it goes into the import document")
     return plan_as_asked(w, import_id=import_id, protect=protect, ignore_changes=ignored)
+
+
+def _config_cuts(config: StackConfig, w: Wanted, before: PriorTopic | None, now: LiveTopic | None, live: LiveCluster,
+                 accepted: bool, a: Assessment) -> None:
+    """A config change that deletes messages is data loss: refused, unless the cluster shows nothing would go
+    (allowed, with a note) or the stack accepted the loss by name (a warning)."""
+    if now is not None and now.configs:
+        current, from_live = now.configs, True
+    elif before is not None and before.configs:
+        current, from_live = before.configs, False
+    else:
+        return  # a new topic (nothing to delete), or configs the cluster would not show (then Kafka keeps them)
+    for cut in config_cuts.cuts(current, w.configs):
+        origin = _config_origin(config, w.key, cut.config)
+        stake = now.stakes.get(cut.config) if from_live and now is not None else None
+        if accepted:
+            a.warnings.append(messages.accepted_now(w, f"apply {config_cuts.describe(cut)}, deleting the messages it "
+                                                       "no longer keeps"))
+        elif stake is not None and stake.would_go == 0:
+            a.notes.append(messages.cut_deletes_nothing(w, cut, stake))
+        else:
+            why = None if from_live else (live.why if not live.reachable else "its configs could not be read")
+            a.refusals.append(messages.config_cut(w, cut, origin, stake, why))
+
+
+def _config_origin(config: StackConfig, key: str, name: str) -> str:
+    own = config.topics.per_topic.get(key)  # type: ignore[call-overload]
+    if own is not None and name in own.configs:
+        return f"topics.perTopic.{key}.configs.{name}"
+    if name == "retention.ms" and own is not None and own.retention is not None:
+        return f"topics.perTopic.{key}.retention"
+    if name == "retention.ms":
+        return f"the catalogue's retention for {key}"
+    return f"the program's default {name}"
 
 
 def _plan_rename(w: Wanted, before: PriorTopic, now: LiveTopic | None, live: LiveCluster, prior: PriorState,

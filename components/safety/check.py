@@ -64,6 +64,9 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
         login = config.login.username if config.login else "(none)"
         report([], [], [messages.connection_refused(live.refused, config.connection.bootstrap,
                                                     f"{login!r} ({config.cluster.sasl_mechanism})", live.why)])
+    if live.unauthorized:  # hidden by the authorizer, not gone: never to be reported as deleted out of band
+        login = config.login.username if config.login else "(the stack's TLS or anonymous login)"
+        report([], [], [messages.not_authorized(login, live.unauthorized)])
     prior = readers.prior()
     if not prior.readable:
         pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from typing import Any
 from components.config.connection import NoClient
 from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
-from components.safety import tls_probe
+from components.safety import config_cuts, tls_probe
+from components.safety.config_cuts import Stake
+from components.safety.topic_plan import wanted_topics
 
 # confluent_kafka spelling -> pulumi-kafka spelling (the provider's import id uses the latter).
 _OPERATION = {"ALL": "All", "READ": "Read", "WRITE": "Write", "CREATE": "Create", "DELETE": "Delete",
@@ -40,6 +43,10 @@ class LiveTopic:
     name: str
     partitions: int
     replication_factor: int
+    configs: dict[str, str] = field(default_factory=dict)  # retention and cleanup policy, as the brokers report them
+    # What each message-deleting change the stack asks of this topic would delete now (config name -> Stake),
+    # or None where it could not be read.
+    stakes: dict[str, Stake | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class LiveCluster:
     refused: str | None = None  # "tls" or "login": the brokers answered and refused this stack's connection
     brokers: int = 0  # brokers that answer (listed in the cluster's metadata, and accepting connections)
     silent: tuple[str, ...] = ()  # brokers the metadata lists that did not answer
+    unauthorized: tuple[str, ...] = ()  # topics of the stack the login may not describe (they may well exist)
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     acl_ids: frozenset[str] | None = None  # import ids of every binding; None when not read
 
@@ -70,7 +78,8 @@ def client_settings(config: StackConfig, timeout: float) -> dict[str, Any]:
     """librdkafka settings that log in as Pulumi does, bounded by `timeout`, quiet; NoClient if none."""
     millis = max(1000, int(timeout * 1000))
     return {**config.connection.librdkafka(), "socket.timeout.ms": millis, "socket.connection.setup.timeout.ms": millis,
-            "reconnect.backoff.max.ms": 1000, "log_level": 0, "logger": _QUIET}
+            "reconnect.backoff.max.ms": 1000, "log_level": 0, "logger": _QUIET,
+            "allow.auto.create.topics": False}  # reading must never create a topic
 
 
 class _Quiet:
@@ -121,11 +130,75 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
     topics = {name: LiveTopic(name, len(meta.partitions),
                               max((len(p.replicas) for p in meta.partitions.values()), default=0))
               for name, meta in metadata.topics.items() if meta.error is None}
+    wanted = wanted_topics(config)
+    unauthorized = _unauthorized(admin, [w.name for w in wanted if w.name not in topics], timeout)
+    for w in wanted:
+        if w.name in topics:
+            topics[w.name] = _with_configs(admin, topics[w.name], metadata.topics[w.name], w.configs, timeout)
     acl_ids = _acl_ids(admin, timeout) if with_acls else None
     if isinstance(acl_ids, str):
         return LiveCluster.unavailable(acl_ids)
     silent = _silent(sorted(f"{b.host}:{b.port}" for b in metadata.brokers.values()), min(timeout, 3))
-    return LiveCluster(True, brokers=len(metadata.brokers) - len(silent), silent=silent, topics=topics, acl_ids=acl_ids)
+    return LiveCluster(True, brokers=len(metadata.brokers) - len(silent), silent=silent, topics=topics, acl_ids=acl_ids,
+                       unauthorized=unauthorized)
+
+
+def _unauthorized(admin: Any, missing: list[str], timeout: float) -> tuple[str, ...]:
+    """Of the stack's topics the metadata did not list, those the login may not see (rather than absent)."""
+    from confluent_kafka import KafkaError, KafkaException, TopicCollection
+    if not missing:
+        return ()
+    # describe_topics, not list_topics(topic=...): a metadata request for one topic can make a broker with
+    # auto.create.topics.enable create it, with the broker's defaults.
+    futures = admin.describe_topics(TopicCollection(missing), request_timeout=timeout)
+    denied = []
+    for name, future in futures.items():
+        try:
+            future.result(timeout=timeout + 1)
+        except KafkaException as exc:
+            if exc.args[0].code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+                denied.append(name)
+        except FutureTimeout:
+            continue
+    return tuple(denied)
+
+
+def _with_configs(admin: Any, topic: LiveTopic, meta: Any, wanted: dict[str, str], timeout: float) -> LiveTopic:
+    """The topic with its retention settings and, for each change that would delete messages, what is at stake."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import ConfigResource, ResourceType
+    resource = ConfigResource(ResourceType.TOPIC, topic.name)
+    try:
+        entries = admin.describe_configs([resource], request_timeout=timeout)[resource].result(timeout=timeout + 1)
+    except (KafkaException, FutureTimeout):
+        return topic  # no configs: a cut cannot be told from the cluster, so the state decides (assess.py)
+    configs = {k: entries[k].value for k in config_cuts.WATCHED if k in entries and entries[k].value is not None}
+    stakes = {cut.config: (_stake(admin, meta, cut.older_than_ms, timeout) if cut.older_than_ms is not None else None)
+              for cut in config_cuts.cuts(configs, wanted)}
+    return LiveTopic(topic.name, topic.partitions, topic.replication_factor, configs, stakes)
+
+
+def _stake(admin: Any, meta: Any, older_than_ms: int, timeout: float) -> Stake | None:
+    """How many messages are older than older_than_ms (an upper bound: Kafka deletes whole segments), of how many,
+    and the age of the oldest; None if the offsets could not be read."""
+    from confluent_kafka import KafkaException, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+    now = int(time.time() * 1000)
+    partitions = [TopicPartition(meta.topic, p) for p in meta.partitions]
+
+    def offsets(spec: Any) -> list[Any]:
+        futures = admin.list_offsets({tp: spec for tp in partitions}, request_timeout=timeout)
+        return [futures[tp].result(timeout=timeout + 1) for tp in partitions]
+    try:
+        earliest, latest = offsets(OffsetSpec.earliest()), offsets(OffsetSpec.latest())
+        first, limit = offsets(OffsetSpec.for_timestamp(0)), offsets(OffsetSpec.for_timestamp(now - older_than_ms))
+    except (KafkaException, FutureTimeout, KeyError):
+        return None
+    would_go = sum(max(0, (c.offset if c.offset >= 0 else end.offset) - start.offset)
+                   for start, end, c in zip(earliest, latest, limit))
+    total = sum(end.offset - start.offset for start, end in zip(earliest, latest))
+    stamps = [f.timestamp for f in first if f.offset >= 0 and f.timestamp >= 0]
+    return Stake(would_go, total, now - min(stamps) if stamps else None)
 
 
 def _silent(brokers: list[str], timeout: float) -> tuple[str, ...]:

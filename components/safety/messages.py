@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from components.model.names import NAMESPACE
 from components.safety import refusals
+from components.safety.config_cuts import Cut, Stake, describe, human_ms
 from components.safety.refusals import coded
 from components.safety.topic_plan import Wanted
 
@@ -150,3 +151,42 @@ def connection_refused(kind: str, brokers: str, login: str, why: str) -> str:
         f"the brokers ({brokers}) rejected this stack's own login {login}: {why}. Set the right one with "
         f"`pulumi config set --secret {NAMESPACE}:saslJaasConfig '<login module> required username=\"...\" "
         "password=\"...\";'`"))
+
+
+def _at_stake(cut: Cut, stake: Stake | None, why: str | None) -> str:
+    if why is not None:
+        return f"The cluster could not be read ({why}), so what would go is unknown."
+    if cut.config == "retention.bytes":
+        return ("Kafka deletes the oldest segments of each partition beyond that size; partition sizes are not "
+                "read here (Kafka's clients have no log-dir sizes), so what would go is unknown.")
+    if cut.older_than_ms is None:
+        return "With retention.ms unlimited nothing expires by age, but the policy change is still refused."
+    if stake is None:
+        return "The topic's offsets could not be read, so what would go is unknown."
+    oldest = f", the oldest {human_ms(stake.oldest_age_ms)} old" if stake.oldest_age_ms is not None else ""
+    return (f"On the cluster now: up to {stake.would_go} of its {stake.total} message(s) are older than "
+            f"{human_ms(cut.older_than_ms)}{oldest}.")
+
+
+def config_cut(w: Wanted, cut: Cut, origin: str, stake: Stake | None, why: str | None) -> str:
+    """A config change that makes Kafka delete messages that exist, refused like a partition decrease."""
+    effect = {"retention.ms": "deletes every message older than the new limit, at once",
+              "retention.bytes": "deletes the oldest messages beyond the new size, at once",
+              "cleanup.policy": "deletes the messages compaction kept once they are older than retention.ms"}
+    return coded(refusals.CONFIG_CUT[cut.config], (
+        f"{w.key}: {describe(cut)} asked for {w.name!r} ({origin}): Kafka {effect[cut.config]}, with no way "
+        f"back. {_at_stake(cut, stake, why)} Keep the current value, or, only if losing them is intended, add "
+        f"{w.key} to {OVERRIDE} (topics: acceptDataLoss: [{w.key}]); the change is then made in place."))
+
+
+def cut_deletes_nothing(w: Wanted, cut: Cut, stake: Stake) -> str:
+    return (f"{w.key}: {describe(cut)} for {w.name!r}: allowed, as every one of its {stake.total} message(s) on "
+            f"the cluster is younger than {human_ms(cut.older_than_ms or 0)}, so this change deletes none")
+
+
+def not_authorized(login: str, topics: tuple[str, ...]) -> str:
+    return coded(refusals.CONNECTION_NOT_AUTHORIZED, (
+        f"this stack's own login {login!r} may not describe {', '.join(repr(t) for t in topics)}: Kafka hides a "
+        "topic from a login without Describe on it, so the program cannot tell whether it exists (nor keep its "
+        "messages safe). Give the login Describe, DescribeConfigs, Create, Alter and AlterConfigs on the stack's "
+        "topics (or use an admin login); nothing was changed"))

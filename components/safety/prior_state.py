@@ -27,6 +27,7 @@ class PriorTopic:
     partitions: int
     replication_factor: int
     cluster_arn: str | None = None  # msk backend only
+    configs: dict[str, str] = field(default_factory=dict)  # the topic's config map as last applied
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,9 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
             unprotected = frozenset(state.get(UNPROTECTED_TOPICS) or ())
         elif kind in TOPIC_TYPES and state.get("name"):
             partitions = state.get("partitions", state.get("partitionCount"))
+            configs = state.get("config", state.get("configs")) or {}
             topics[name] = PriorTopic(state["name"], int(partitions or 0), int(state.get("replicationFactor") or 0),
-                                      state.get("clusterArn"))
+                                      state.get("clusterArn"), {k: str(v) for k, v in configs.items()})
         elif kind == ACL_TYPE:
             acls.add(name)
     return PriorState(topics=topics, acls=frozenset(acls), unprotected=unprotected)

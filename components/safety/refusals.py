@@ -19,6 +19,8 @@ RENAME = "data-loss:rename"
 RENAME_TARGET_EXISTS = "data-loss:rename-target-exists"
 REPLICATION_REPLACE = "data-loss:replication-replace"  # the MSK API replaces a topic to change its RF
 CLUSTER_MOVE = "data-loss:cluster-move"
+CONFIG_CUT = {"retention.ms": "data-loss:retention-cut", "retention.bytes": "data-loss:retention-bytes-cut",
+              "cleanup.policy": "data-loss:compaction-off"}  # topic config changes that make Kafka delete messages
 REPLICATION_ABOVE_BROKERS = "impossible:replication-above-brokers"
 CLUSTER_DEGRADED = "impossible:cluster-degraded"  # fewer brokers answer than the topics' min ISR
 STATE_AHEAD = "stale-state:state-ahead-of-cluster"
@@ -28,6 +30,7 @@ ADOPT_ACLS_UNREADABLE = "adopt:acls-unreadable"
 IMPORT_DOCUMENT_IN_UP = "adopt:import-document-in-up"
 CONNECTION_TLS = "connection:tls"  # the brokers answered, and the TLS handshake failed
 CONNECTION_LOGIN = "connection:login"  # the brokers answered, and rejected the stack's own login
+CONNECTION_NOT_AUTHORIZED = "connection:not-authorized"  # the login may not see the stack's topics
 
 _CODED = re.compile(r"^\[(?P<code>[a-z-]+:[a-z-]+)\] ")
 

@@ -97,3 +97,31 @@ def test_a_wrong_admin_password_is_refused_not_reported_as_success(project, secu
     assert "rejected this stack's own login 'admin' (SCRAM-SHA-512)" in text
     assert "invalid credentials" in text
     assert_untouched(info, stack, prefix)
+
+
+def test_a_login_that_may_not_see_the_topics_is_refused_not_told_they_were_deleted(project, secure_cluster, prefix):
+    from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+    info = secure_cluster
+    stack = project.stack(scram_stack(info, prefix))
+    stack.set_config(f"{NAMESPACE}:saslJaasConfig", auto.ConfigValue(
+        jaas.render("SCRAM-SHA-512", "admin", info["admin_password"]), secret=True))
+    names = stack.up().outputs["topicNames"].value
+    weak, password = f"{prefix}weak", "weak-password-" + prefix
+    admin = AdminClient({**cluster_tool.client_config(info), "log_level": 0})
+    upsert = UserScramCredentialUpsertion(weak, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
+                                          password.encode())
+    for future in admin.alter_user_scram_credentials([upsert]).values():
+        future.result(30)
+    before = sorted(t for t in admin.list_topics(timeout=15).topics if t.startswith(prefix))
+    stack.set_config(f"{NAMESPACE}:saslJaasConfig", auto.ConfigValue(jaas.render("SCRAM-SHA-512", weak, password),
+                                                                     secret=True))
+    try:
+        text = refused(stack, password)
+        assert text.count("[connection:not-authorized]") == 1, text[-3000:]
+        assert f"this stack's own login '{weak}' may not describe '{names['transactionProposals']}'" in text
+        assert "deleted out of band" not in text
+        assert sorted(t for t in admin.list_topics(timeout=15).topics if t.startswith(prefix)) == before
+    finally:
+        stack.set_config(f"{NAMESPACE}:saslJaasConfig", auto.ConfigValue(
+            jaas.render("SCRAM-SHA-512", "admin", info["admin_password"]), secret=True))
+        stack.destroy()
