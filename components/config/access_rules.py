@@ -1,16 +1,29 @@
-"""Rules of the access section: principals that the enforcer can tell apart, consumer groups kept apart."""
+"""Rules of the access section: principals written exactly, that the enforcer can tell apart; consumer groups kept apart."""
 
 from __future__ import annotations
 
 import re
 
 from components.config.rules import INVALID, Draft, Problems, check
-from components.config.schema import PLACEHOLDER
 from components.config.stack_config import enforcer_for
 from components.model.arns import IAM_ROLE_ARN, IAM_ROLE_FORM, IAM_ROLE_NAME, iam_role_account
 
 
 # --- access -------------------------------------------------------------------------
+
+def _written_problem(principal: str, earlier: list[str]) -> str | None:
+    """What is wrong with how a principal is written, whatever the cluster (brokers compare principals exactly)."""
+    if not principal.strip():
+        return "empty: a principal names a user (User:<name>) or an IAM role"
+    if principal != principal.strip():
+        blank = "a leading and a trailing" if principal[0].isspace() and principal[-1].isspace() else \
+            "a leading" if principal[0].isspace() else "a trailing"
+        return (f"has {blank} blank: brokers compare principals exactly, so it would never match "
+                f"{principal.strip()!r}; remove the blank")
+    if principal in earlier:
+        return "listed twice in this role"
+    return None
+
 
 def _principal_problem(principal: str, enforcer: str, cluster_account: str | None) -> str | None:
     if enforcer == "none":
@@ -35,23 +48,32 @@ def _principal_problem(principal: str, enforcer: str, cluster_account: str | Non
     return None
 
 
-@check("cluster", "access")
+@check()
+def principals_written_exactly(d: Draft, p: Problems) -> None:
+    if d.access is INVALID:
+        return
+    for role, principals in d.role_principals().items():
+        for i, principal in enumerate(principals):
+            key = f"access.{role}.principals[{i}]"
+            if d.ok(key) and (why := _written_problem(principal, principals[:i])) is not None:
+                p.add(key, principal, why)
+
+
+@check("cluster.securityProtocol", "cluster.saslMechanism")
 def principals_fit_enforcer(d: Draft, p: Problems) -> None:
+    if d.access is INVALID:
+        return
     enforcer = enforcer_for(d.cluster)
-    arn = d.msk.arn if d.msk not in (None, INVALID) else None
+    arn = d.msk.arn if d.msk not in (None, INVALID) and d.ok("msk.clusterArn") else None
     account = arn.account if arn else None
     for role, principals in d.role_principals().items():
         for i, principal in enumerate(principals):
             key = f"access.{role}.principals[{i}]"
-            if PLACEHOLDER in principal:
-                continue  # reported as a placeholder already
-            if principal in principals[:i]:
-                p.add(key, principal, "listed twice in this role")
-            elif (why := _principal_problem(principal, enforcer, account)) is not None:
+            if d.ok(key) and (why := _principal_problem(principal, enforcer, account)) is not None:
                 p.add(key, principal, why)
 
 
-@check("access")
+@check("access.server.groupPrefix", "access.externalConsumers.groupPrefix")
 def consumer_groups_apart(d: Draft, p: Problems) -> None:
     server, external = d.access.server.group_prefix, d.access.external_consumers.group_prefix
     if server is not None and server.startswith(external):

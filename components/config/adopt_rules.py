@@ -6,7 +6,7 @@ from components.config.rules import Draft, Problems, check
 from components.config.stack_config import enforcer_for
 
 
-@check("cluster", "adopt")
+@check("cluster.securityProtocol", "cluster.saslMechanism", "adopt.acls")
 def acl_adoption_needs_acls(d: Draft, p: Problems) -> None:
     if not d.adopt.acls:
         return

@@ -6,10 +6,12 @@ from components.config.rules import INVALID, Draft, Problems, auth_consistent, c
 from components.config.schema import ClusterConfig
 from components.model.listeners import MSK_LISTENERS, describe_msk_listeners, msk_listener
 
+AUTH = ("cluster.securityProtocol", "cluster.saslMechanism")  # what every rule about the cluster's login reads
+
 
 # --- cluster ----------------------------------------------------------------------
 
-@check("cluster")
+@check(*AUTH)
 def mechanism_fits_protocol(d: Draft, p: Problems) -> None:
     c = d.cluster
     if c.security_protocol.startswith("SASL_") and c.sasl_mechanism is None:
@@ -22,26 +24,32 @@ def mechanism_fits_protocol(d: Draft, p: Problems) -> None:
         p.add("cluster.saslMechanism", c.sasl_mechanism, "AWS_MSK_IAM works only over securityProtocol SASL_SSL")
 
 
-@check("cluster")
+@check("cluster.securityProtocol")
 def tls_only_settings(d: Draft, p: Problems) -> None:
     c = d.cluster
-    if not c.tls:
-        for key, value in (("skipTlsVerify", c.skip_tls_verify), ("caCert", c.ca_cert),
-                           ("clientCert", c.client_cert), ("clientKey", c.client_key)):
-            if value:
-                p.add(f"cluster.{key}", value, f"applies to securityProtocol SSL or SASL_SSL only, not {c.security_protocol}")
+    if c.tls:
+        return
+    for key, value in (("skipTlsVerify", c.skip_tls_verify), ("caCert", c.ca_cert),
+                       ("clientCert", c.client_cert), ("clientKey", c.client_key)):
+        if value and d.ok(f"cluster.{key}"):
+            p.add(f"cluster.{key}", value, f"applies to securityProtocol SSL or SASL_SSL only, not {c.security_protocol}")
+
+
+@check("cluster.clientCert", "cluster.clientKey")
+def client_cert_with_key(d: Draft, p: Problems) -> None:
+    c = d.cluster
     if bool(c.client_cert) != bool(c.client_key):
         p.add("cluster.clientCert" if c.client_cert else "cluster.clientKey", c.client_cert or c.client_key,
               "mTLS needs both cluster.clientCert and cluster.clientKey")
 
 
-@check("cluster")
+@check(*AUTH)
 def iam_only_settings(d: Draft, p: Problems) -> None:
     if d.cluster.sasl_mechanism == "AWS_MSK_IAM":
         return
     why = f"only used with saslMechanism AWS_MSK_IAM; this stack uses {d.cluster.sasl_mechanism or d.cluster.security_protocol}"
     for key in ("aws_region", "aws_role_arn", "aws_profile"):
-        if getattr(d.cluster, key) is not None:
+        if getattr(d.cluster, key) is not None and d.ok(f"cluster.{ClusterConfig.key(key)}"):
             p.add(f"cluster.{ClusterConfig.key(key)}", getattr(d.cluster, key), why)
     if d.iam_given:
         p.add("iam", d.raw.get("iam"), why)
@@ -49,23 +57,23 @@ def iam_only_settings(d: Draft, p: Problems) -> None:
 
 # --- MSK ----------------------------------------------------------------------------
 
-@check("cluster", "topics", "msk")
+@check("msk")
 def msk_needed(d: Draft, p: Problems) -> None:
     if d.msk is not None:
         return
     how = "add evidentsource-kafka:msk.clusterArn (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)"
-    if d.topics.backend == "msk":
+    if d.ok("topics.backend") and d.topics.backend == "msk":
         p.add("topics.backend", "msk", f"the msk backend creates topics through the AWS API: {how}")
-    if d.cluster.sasl_mechanism == "AWS_MSK_IAM":
+    if d.ok(*AUTH) and d.cluster.sasl_mechanism == "AWS_MSK_IAM":
         p.add("cluster.saslMechanism", "AWS_MSK_IAM", f"IAM policies are scoped to the cluster's ARN: {how}")
     if d.network not in (None, INVALID):
         p.add("network", d.raw.get("network"), f"ingress rules are for an MSK cluster: {how}")
 
 
-@check("cluster", "msk")
+@check(*AUTH, "msk.publicAccess")
 def msk_listener_exists(d: Draft, p: Problems) -> None:
     c = d.cluster
-    if d.msk is None or not auth_consistent(c) or msk_listener(c.security_protocol, c.sasl_mechanism):
+    if d.msk in (None, INVALID) or not auth_consistent(c) or msk_listener(c.security_protocol, c.sasl_mechanism):
         return
     given = c.security_protocol + (f"+{c.sasl_mechanism}" if c.sasl_mechanism else "")
     p.add("cluster.saslMechanism" if c.sasl_mechanism else "cluster.securityProtocol",
@@ -73,10 +81,10 @@ def msk_listener_exists(d: Draft, p: Problems) -> None:
           f"MSK has no {given} listener; MSK serves {describe_msk_listeners()}")
 
 
-@check("cluster", "msk")
+@check(*AUTH, "cluster.bootstrapServers", "msk.publicAccess")
 def bootstrap_ports(d: Draft, p: Problems) -> None:
     c = d.cluster
-    listener = msk_listener(c.security_protocol, c.sasl_mechanism) if d.msk else None
+    listener = msk_listener(c.security_protocol, c.sasl_mechanism) if d.msk not in (None, INVALID) else None
     if listener is None:
         return
     want = listener.port(d.msk.public_access)
@@ -92,12 +100,12 @@ def bootstrap_ports(d: Draft, p: Problems) -> None:
                   f"MSK serves {listener.title} on port {want}{' (public access)' if d.msk.public_access else ''}{note}")
 
 
-@check("network", "msk")
+@check("network.clusterSecurityGroupId", "network.lambdaSecurityGroupId")
 def network_sources(d: Draft, p: Problems) -> None:
-    if d.network is None:
+    if d.network in (None, INVALID):
         return
     if not d.network.sources():
         p.add("network", d.raw.get("network"), "name at least one source: clusterSecurityGroupId and/or lambdaSecurityGroupId")
-    if d.msk is not None and d.msk.public_access:
+    if d.msk not in (None, INVALID) and d.ok("msk.publicAccess") and d.msk.public_access:
         p.add("network", d.raw.get("network"), "security-group references only match traffic inside the VPC; "
               "with msk.publicAccess clients come over the internet: manage their CIDR rules yourself")

@@ -2,16 +2,18 @@
 
 Keys are camelCase in Pulumi.<stack>.yaml under the `evidentsource-kafka:` namespace
 (pydantic's alias generator turns the Python names into them); unknown keys are refused as
-typos. Formats are checked here; rules that relate one setting to another are in rules.py;
+typos, and types are strict (`true` is not 1, 2.0 is not 2, "3" is not 3, "yes" is not true).
+Formats are checked here; rules that relate one setting to another are in rules.py;
 stack_config.py is the validated whole; load.py reads and reports.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from components.model import access_model
@@ -37,14 +39,35 @@ def topic_name(value: str) -> str:
     return value
 
 
+_DURATION_FORM = "a duration is a positive number with a unit (ms, s, m, h, d), e.g. '1d' or '12h', or 'infinite'"
+
+
 def duration_ms(value: str | int) -> int:
     """'7d' -> 604800000; -1 or 'infinite' keeps messages forever (Kafka's -1)."""
-    if value in (-1, "-1", "infinite"):
+    if type(value) in (int, str) and value in (-1, "-1", "infinite"):  # not True, not -1.0
         return -1
-    match = _DURATION.match(str(value))
+    match = _DURATION.match(value) if isinstance(value, str) else None
     if not match or int(match.group(1)) == 0:
-        raise ValueError("a duration is a positive number with a unit (ms, s, m, h, d), e.g. '1d' or '12h', or 'infinite'")
+        raise ValueError(_DURATION_FORM)
     return int(match.group(1)) * _UNIT_MS[match.group(2)]
+
+
+def _number(allowed: str, ok: Callable[[Any], bool], *types: type) -> BeforeValidator:
+    """Strict numbers: of `types` only (never true/false, a decimal where a whole number belongs, or a quoted
+    number), and `ok`; otherwise one message, `allowed`, saying why where the type is wrong."""
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, types):
+            why = ("true/false is not a number" if isinstance(value, bool) else "a decimal is not a whole number"
+                   if isinstance(value, float) else "a quoted value is text, not a number" if isinstance(value, str)
+                   else "not a number")
+            raise ValueError(f"{allowed}; {why}")
+        if not ok(value):
+            raise ValueError(allowed)
+        return value
+    return BeforeValidator(check)
+
+
+Count = Annotated[int, _number("a whole number, at least 1", lambda v: v >= 1, int)]  # partitions, replicas, timeouts
 
 
 def _is_placeholder(value: Any) -> bool:
@@ -61,9 +84,10 @@ def _pattern(regex: re.Pattern, allowed: str):
 
 
 class _Model(BaseModel):
-    """Strict: unknown keys are typos and are refused; keys are camelCase in YAML."""
+    """Strict: unknown keys are typos and are refused, and no value is converted to another type
+    (`true` is not 1, `"yes"` is not true, 2.0 is not 2); keys are camelCase in YAML."""
 
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True, strict=True)
 
     @classmethod
     def key(cls, field_name: str) -> str:
@@ -89,10 +113,14 @@ class ClusterConfig(_Model):
     ca_cert: str | None = None  # PEM file path (or PEM text) of a private CA; SSL/SASL_SSL only
     client_cert: str | None = None  # mTLS client certificate (file path); SSL/SASL_SSL only
     client_key: str | None = None  # its private key (file path)
-    timeout_seconds: Annotated[int, Field(ge=1)] = 120
+    timeout_seconds: Count = 120
     # How long the program waits for the cluster when it reads the live topics before declaring
-    # anything (safety/live_cluster.py); unreachable, it falls back to the stack's state after this.
-    live_check_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5
+    # anything (safety/live_cluster.py); unreachable, the run is refused after this.
+    # A preview may go on without the cluster (from the stack's state, said at the top) only where the
+    # stack allows it: CI runners with no path to the brokers. `up` always reads the cluster first.
+    preview_offline: bool = False
+    live_check_timeout_seconds: Annotated[float, _number("a number of seconds, more than 0 and at most 60",
+                                                         lambda v: 0 < v <= 60, int, float)] = 5
     aws_region: str | None = None  # AWS_MSK_IAM only: defaults to the region of msk.clusterArn
     aws_role_arn: str | None = None  # AWS_MSK_IAM only: role Pulumi assumes to reach the brokers
     aws_profile: str | None = None  # AWS_MSK_IAM only
@@ -109,17 +137,17 @@ class ClusterConfig(_Model):
 
 class TopicSettings(_Model):
     name: str | None = None
-    partitions: Annotated[int, Field(ge=1)] | None = None
+    partitions: Count | None = None
     retention: str | int | None = None
     configs: dict[str, str] = {}
 
     _name = field_validator("name")(lambda v: v if v is None else topic_name(v))
 
-    @field_validator("retention")
+    @field_validator("retention", mode="before")
     @classmethod
-    def _retention(cls, v: str | int | None) -> str | int | None:
+    def _retention(cls, v: Any) -> Any:
         if v is not None:
-            duration_ms(v)
+            duration_ms(v)  # one message for any wrong value, not one per member of the union
         return v
 
     @field_validator("configs", mode="before")
@@ -136,9 +164,9 @@ class TopicSettings(_Model):
 class TopicsConfig(_Model):
     backend: Literal["kafka", "msk"] = "kafka"
     name_prefix: str = ""
-    partitions: Annotated[int, Field(ge=1)] = 3
-    replication_factor: Annotated[int, Field(ge=1)] = 3
-    min_insync_replicas: Annotated[int, Field(ge=1)] | None = None
+    partitions: Count = 3
+    replication_factor: Count = 3
+    min_insync_replicas: Count | None = None
     protect: bool = True  # false only in throwaway test stacks: removing them then deletes their topics
     per_topic: dict[TopicKey, TopicSettings] = {}
     # The named override for changes Kafka cannot make in place (partition decrease, rename, an MSK

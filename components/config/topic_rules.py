@@ -9,7 +9,7 @@ from components.model.catalog import CATALOG
 
 # --- topics -------------------------------------------------------------------------
 
-@check("topics")
+@check("topics.minInsyncReplicas", "topics.replicationFactor")
 def min_isr_fits(d: Draft, p: Problems) -> None:
     t = d.topics
     if t.min_insync_replicas is not None and t.min_insync_replicas > t.replication_factor:
@@ -17,11 +17,13 @@ def min_isr_fits(d: Draft, p: Problems) -> None:
               f"at most replicationFactor ({t.replication_factor}), or producers with acks=all could never write")
 
 
-@check("topics")
+@check("topics.namePrefix")
 def topic_names_legal_and_distinct(d: Draft, p: Problems) -> None:
     seen: dict[str, str] = {}
     illegal = []
     for spec in CATALOG:
+        if not d.ok(f"topics.perTopic.{spec.key}.name"):
+            continue  # its name is reported already
         name = d.topics.name_of(spec.key)
         try:
             topic_name(name)
@@ -33,3 +35,24 @@ def topic_names_legal_and_distinct(d: Draft, p: Problems) -> None:
     if illegal:
         p.add("topics.namePrefix", d.topics.name_prefix,
               f"makes the topic name {illegal[0][0]!r}{' (and more)' if len(illegal) > 1 else ''} illegal: {illegal[0][1]}")
+
+
+# Settings that are Kafka topic configs under another name: setting both would let one silently win.
+CONFIG_ALIASES = {"retention": "retention.ms"}
+
+
+@check("topics.perTopic")
+def one_setting_per_kafka_config(d: Draft, p: Problems) -> None:
+    for key, own in d.topics.per_topic.items():
+        for setting, config in CONFIG_ALIASES.items():
+            if getattr(own, setting) is not None and config in own.configs:
+                p.add(f"topics.perTopic.{key}.configs.{config}", own.configs[config],
+                      f"sets the same Kafka config as topics.perTopic.{key}.{setting} ({getattr(own, setting)!r}), "
+                      "and one would silently win: keep one of the two")
+    t = d.topics
+    if t.min_insync_replicas is not None:
+        for key, own in t.per_topic.items():
+            if "min.insync.replicas" in own.configs:
+                p.add(f"topics.perTopic.{key}.configs.min.insync.replicas", own.configs["min.insync.replicas"],
+                      f"sets the same Kafka config as topics.minInsyncReplicas ({t.min_insync_replicas}), and one "
+                      "would silently win: keep one of the two")

@@ -70,7 +70,12 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     prior = readers.prior()
     if not prior.readable:
         pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")
-    if not live.reachable:
+    if not live.reachable and not live.by_design:  # no broker answered: never a silent success
+        offline = pulumi.runtime.is_dry_run() and config.cluster.preview_offline
+        report([], [messages.offline_preview(live.why)] if offline else [],
+               [] if offline else [messages.unreachable(config.connection.bootstrap, live.why,
+                                                        pulumi.runtime.is_dry_run())])
+    elif not live.reachable:
         pulumi.log.info(f"the cluster was not read ({live.why}): partition counts are compared with the stack's state")
     assessment = assess(config, wanted_topics(config), prior, live, config.adopt.import_document)
     report(assessment.notes, assessment.warnings, assessment.refusals)

@@ -59,6 +59,7 @@ class LiveCluster:
     brokers: int = 0  # brokers that answer (listed in the cluster's metadata, and accepting connections)
     silent: tuple[str, ...] = ()  # brokers the metadata lists that did not answer
     unauthorized: tuple[str, ...] = ()  # topics of the stack the login may not describe (they may well exist)
+    by_design: bool = False  # not read because this kind of cluster is not read here (AWS_MSK_IAM), not a failure
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     acl_ids: frozenset[str] | None = None  # import ids of every binding; None when not read
 
@@ -100,7 +101,7 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
     try:
         settings = client_settings(config, timeout)
     except NoClient as exc:
-        return LiveCluster.unavailable(str(exc))
+        return LiveCluster(False, str(exc), by_design=True)
     from confluent_kafka import KafkaException  # imported here: a run that reads no cluster never loads librdkafka
     from confluent_kafka.admin import AdminClient
 

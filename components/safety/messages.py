@@ -190,3 +190,15 @@ def not_authorized(login: str, topics: tuple[str, ...]) -> str:
         "topic from a login without Describe on it, so the program cannot tell whether it exists (nor keep its "
         "messages safe). Give the login Describe, DescribeConfigs, Create, Alter and AlterConfigs on the stack's "
         "topics (or use an admin login); nothing was changed"))
+
+
+def unreachable(brokers: str, why: str, preview: bool) -> str:
+    what = ("this preview could not compare the stack with the cluster; where a runner has no path to the brokers "
+            f"(a CI preview), set {NAMESPACE}:cluster.previewOffline: true to preview from the stack's state alone"
+            ) if preview else "`up` changes nothing it cannot first read"
+    return coded(refusals.CONNECTION_UNREACHABLE, f"no broker answered at {brokers}: {why}. Nothing was changed: {what}")
+
+
+def offline_preview(why: str) -> str:
+    return (f"OFFLINE PREVIEW (cluster.previewOffline): the cluster could not be read ({why}), so this preview "
+            "compares the settings with the stack's state only; `up` will read the cluster first")

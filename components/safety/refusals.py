@@ -31,6 +31,7 @@ IMPORT_DOCUMENT_IN_UP = "adopt:import-document-in-up"
 CONNECTION_TLS = "connection:tls"  # the brokers answered, and the TLS handshake failed
 CONNECTION_LOGIN = "connection:login"  # the brokers answered, and rejected the stack's own login
 CONNECTION_NOT_AUTHORIZED = "connection:not-authorized"  # the login may not see the stack's topics
+CONNECTION_UNREACHABLE = "connection:unreachable"  # no broker answered (a preview may go on if the stack allows it)
 
 _CODED = re.compile(r"^\[(?P<code>[a-z-]+:[a-z-]+)\] ")
 

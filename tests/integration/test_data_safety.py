@@ -83,12 +83,18 @@ def test_changes_that_destroy_messages_are_refused_until_accepted_by_name(projec
         assert "Kafka can only add partitions" in refused(stack, stack.up)
         untouched("partition decrease through `up`")
 
-        # The cluster unreachable: the refusal comes from the stack's state, within the live-check timeout.
-        stack.set_config(f"{NS}:cluster", auto.ConfigValue(json.dumps(
-            {**cluster, "bootstrapServers": ["127.0.0.1:1"], "liveCheckTimeoutSeconds": 2})))
+        # The cluster unreachable: refused as such (never a silent success) ...
+        offline = {**cluster, "bootstrapServers": ["127.0.0.1:1"], "liveCheckTimeoutSeconds": 2}
+        stack.set_config(f"{NS}:cluster", auto.ConfigValue(json.dumps(offline)))
         started = time.monotonic()
         text = refused(stack)
         assert time.monotonic() - started < 60
+        assert text.count("[connection:unreachable] no broker answered at 127.0.0.1:1") == 1, text[-3000:]
+        assert "cluster.previewOffline: true" in text and "partitions 3 -> 2" not in text
+        # ... and where the stack allows an offline preview, the refusal comes from the stack's state.
+        stack.set_config(f"{NS}:cluster", auto.ConfigValue(json.dumps({**offline, "previewOffline": True})))
+        text = refused(stack)
+        assert "OFFLINE PREVIEW (cluster.previewOffline)" in text
         assert "partitions 3 -> 2" in text and "the stack's state has 3; the cluster could not be read" in text
         stack.set_config(f"{NS}:cluster", auto.ConfigValue(json.dumps(cluster)))
         untouched("partition decrease while the cluster is unreachable")

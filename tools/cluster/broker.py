@@ -162,11 +162,15 @@ def locked(dir: Path):
 
 
 def alive(pid: int) -> bool:
+    """Whether pid runs: a killed process that is not reaped yet (a zombie) does not."""
     try:
         os.kill(pid, 0)
-        return True
     except ProcessLookupError:
         return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # gone meanwhile, or no /proc (then kill(0) is all there is to go by)
+        return not Path("/proc/self").exists()
 
 
 def running_pid(dir: Path) -> int | None:

@@ -36,7 +36,6 @@ from pathlib import Path
 import yaml
 
 from components.config import load
-from components.config.schema import SECRET_KEYS
 from components.config.stack_config import StackConfig
 from components.model.access_model import AccessModel
 from components.model.acl_bindings import acl_bindings
@@ -73,7 +72,7 @@ def stack_settings(stack: str, project: Path, env: dict[str, str]) -> StackConfi
             if entry.get("secret"):
                 secret.add(key)
     try:
-        return load.parse(raw, frozenset(secret & set(SECRET_KEYS)))
+        return load.parse(raw, frozenset(secret), stack)
     except load.ConfigError as exc:
         raise AdoptError(str(exc), 2) from None
 
