@@ -165,6 +165,9 @@ class TopicsConfig(_Model):
     backend: Literal["kafka", "msk"] = "kafka"
     name_prefix: str = ""
     partitions: Count = 3
+    # Partitions can never be removed, and a typo (an extra zero) would add them for good: a count above
+    # this bound is refused at preview. Raise it on purpose for a topic that really needs more.
+    max_partitions: Count = 100
     replication_factor: Count = 3
     min_insync_replicas: Count | None = None
     protect: bool = True  # false only in throwaway test stacks: removing them then deletes their topics

@@ -56,3 +56,15 @@ def one_setting_per_kafka_config(d: Draft, p: Problems) -> None:
                 p.add(f"topics.perTopic.{key}.configs.min.insync.replicas", own.configs["min.insync.replicas"],
                       f"sets the same Kafka config as topics.minInsyncReplicas ({t.min_insync_replicas}), and one "
                       "would silently win: keep one of the two")
+
+
+@check("topics.partitions", "topics.maxPartitions", "topics.perTopic")
+def partitions_within_bound(d: Draft, p: Problems) -> None:
+    t = d.topics
+    why = (f"at most topics.maxPartitions ({t.max_partitions}): partitions can never be removed, so a mistyped "
+           "count would stay for good; raise topics.maxPartitions if this many is meant")
+    if t.partitions > t.max_partitions:
+        p.add("topics.partitions", t.partitions, why)
+    for key, own in t.per_topic.items():
+        if own.partitions is not None and own.partitions > t.max_partitions:
+            p.add(f"topics.perTopic.{key}.partitions", own.partitions, why)

@@ -109,3 +109,18 @@ def test_a_retention_cut_that_deletes_nothing_is_allowed_with_a_note(project, se
                for line in lines), "\n".join(lines)[-3000:]
     assert cluster_facts(info, topic)[2] == str(DAY_MS)
     stack.destroy()
+
+
+def test_a_mistyped_partition_count_is_refused_before_kafka_adds_any(project, secure_cluster, prefix):
+    info = secure_cluster
+    stack, topic = deployed(project, info, prefix)
+    before, state = cluster_facts(info, topic), recorded(stack)
+    stack.set_config(f"{NAMESPACE}:topics", auto.ConfigValue(json.dumps({**topics(prefix), "partitions": 2000})))
+    for run in (stack.preview, stack.up):
+        with pytest.raises(auto.CommandError) as refused:
+            run()
+        text = str(refused.value)
+        assert text.count("evidentsource-kafka:topics.partitions = 2000: at most topics.maxPartitions (100)") == 1, \
+            text[-3000:]
+    assert cluster_facts(info, topic) == before and recorded(stack) == state
+    stack.destroy()

@@ -260,3 +260,12 @@ def test_preview_offline_is_a_strict_boolean_of_the_cluster_section():
     assert problems(merged(PLAINTEXT, {"cluster": {"previewOffline": True}})) == []
     (line,) = problems(merged(PLAINTEXT, {"cluster": {"previewOffline": "yes"}}))
     assert line.startswith(f"{NAMESPACE}:cluster.previewOffline = 'yes': ")
+
+
+def test_a_partition_count_above_the_bound_is_refused_before_kafka_adds_any():
+    assert problems(merged(PLAINTEXT, {"topics": {"partitions": 300, "perTopic": {"databaseEvents": {"partitions": 120}}}})) == [
+        f"{NAMESPACE}:topics.partitions = 300: at most topics.maxPartitions (100): partitions can never be removed, "
+        "so a mistyped count would stay for good; raise topics.maxPartitions if this many is meant",
+        f"{NAMESPACE}:topics.perTopic.databaseEvents.partitions = 120: at most topics.maxPartitions (100): partitions "
+        "can never be removed, so a mistyped count would stay for good; raise topics.maxPartitions if this many is meant"]
+    assert problems(merged(PLAINTEXT, {"topics": {"partitions": 300, "maxPartitions": 300}})) == []
