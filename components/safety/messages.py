@@ -180,8 +180,9 @@ def config_cut(w: Wanted, cut: Cut, origin: str, stake: Stake | None, why: str |
 
 
 def cut_deletes_nothing(w: Wanted, cut: Cut, stake: Stake) -> str:
-    return (f"{w.key}: {describe(cut)} for {w.name!r}: allowed, as every one of its {stake.total} message(s) on "
-            f"the cluster is younger than {human_ms(cut.older_than_ms or 0)}, so this change deletes none")
+    held = (f"every one of its {stake.total} message(s) on the cluster is younger than "
+            f"{human_ms(cut.older_than_ms or 0)}") if stake.total else "it holds no message on the cluster"
+    return f"{w.key}: {describe(cut)} for {w.name!r}: allowed, as {held}, so this change deletes none"
 
 
 def not_authorized(login: str, topics: tuple[str, ...]) -> str:

@@ -156,8 +156,8 @@ def _tail(dir: Path, node: int, lines: int = 30) -> str:
     return f"--- {log} from its first error ---\n" + "\n".join(text[first:first + lines])
 
 
-def wait_ready(info: dict, timeout: float, brokers: int = len(NODES)) -> None:
-    """Return once the admin sees `brokers` brokers; raise naming the node that died or what is missing."""
+def wait_ready(info: dict, timeout: float, running: tuple[int, ...] = NODES) -> None:
+    """Return once the admin sees the `running` nodes as brokers; raise naming the node that died or what is missing."""
     from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import AdminClient
     dir = Path(info["dir"])
@@ -168,7 +168,7 @@ def wait_ready(info: dict, timeout: float, brokers: int = len(NODES)) -> None:
     while time.monotonic() < deadline:
         try:
             seen = sorted(client.list_topics(timeout=2).brokers)
-            if len(seen) >= brokers:
+            if len(seen) >= len(running):
                 return
             why = f"only node(s) {seen or 'none'} registered"
         except KafkaException as exc:
@@ -176,7 +176,7 @@ def wait_ready(info: dict, timeout: float, brokers: int = len(NODES)) -> None:
         client.poll(0)
         if failed := [e.str() for e in errors if e.code() in (KafkaError._AUTHENTICATION, KafkaError._SSL)]:
             raise BrokerError(f"the cluster refused the admin's TLS login: {failed[-1]}")
-        dead = [n for n in NODES if str(n) in info.get("expect", {str(n): 1 for n in NODES}) and _pid(dir, n) is None]
+        dead = [n for n in running if _pid(dir, n) is None]
         if dead:
             raise BrokerError(f"node {dead[0]} exited during start-up\n{_tail(dir, dead[0])}")
         time.sleep(0.5)
@@ -270,11 +270,10 @@ def node(action: str, node_id: int, dir: str | Path = DEFAULT_DIR, timeout: floa
             for port in info["ports"][str(node_id)].values():
                 check_port_free(port)
             _launch_node(dir, node_id)
-        running = [str(n) for n in NODES if _pid(dir, n) is not None]
+        running = tuple(n for n in NODES if _pid(dir, n) is not None)
         # Asked through the node itself: the others may still list it from before it stopped.
         itself = f"127.0.0.1:{info['ports'][str(node_id)]['sasl_ssl']}"
-        wait_ready(info | {"expect": {n: 1 for n in running}, "bootstrap_servers": itself}, timeout,
-                   brokers=len(running))
+        wait_ready(info | {"bootstrap_servers": itself}, timeout, running)
 
 
 def _kill(pid: int) -> None:

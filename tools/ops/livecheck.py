@@ -15,9 +15,8 @@ import sys
 
 from confluent_kafka.admin import AdminClient
 
-from components.config import load
 from components.model import names as keys
-from components.model.names import NAMESPACE
+from tools.ops import adopt
 from tools.toolchain.projectenv import PROJECT, engine_env
 
 
@@ -30,10 +29,10 @@ def live_partitions(bootstrap: str, names: list[str], client_config: dict | None
 
 def stack_login(stack: str) -> dict:
     """librdkafka settings that log in as the stack's own Pulumi login does (TLS, SASL), from its config."""
-    out = _pulumi(["config", "--json", "--show-secrets", "--stack", stack])
-    raw = {key.removeprefix(f"{NAMESPACE}:"): entry.get("objectValue", entry.get("value"))
-           for key, entry in json.loads(out).items() if key.startswith(f"{NAMESPACE}:")}
-    return load.parse(raw).connection.librdkafka()
+    try:
+        return adopt.stack_settings(stack, PROJECT, engine_env()).connection.librdkafka()
+    except adopt.AdoptError as exc:
+        sys.exit(f"live check: {exc}")
 
 
 def _pulumi(args: list[str]) -> str:
