@@ -2,9 +2,8 @@
 
 Keys are camelCase in Pulumi.<stack>.yaml under the `evidentsource-kafka:` namespace
 (pydantic's alias generator turns the Python names into them); unknown keys are refused as
-typos, and types are strict (`true` is not 1, 2.0 is not 2, "3" is not 3, "yes" is not true).
-Formats are checked here; rules that relate one setting to another are in rules.py;
-stack_config.py is the validated whole; load.py reads and reports.
+typos, and types are strict (`true` is not 1, 2.0 is not 2, "3" is not 3, "yes" is not true). Rules
+relating settings are in rules.py; stack_config.py is the validated whole; load.py reads and reports.
 """
 
 from __future__ import annotations
@@ -165,8 +164,7 @@ class TopicsConfig(_Model):
     backend: Literal["kafka", "msk"] = "kafka"
     name_prefix: str = ""
     partitions: Count = 3
-    # Partitions can never be removed, and a typo (an extra zero) would add them for good: a count above
-    # this bound is refused at preview. Raise it on purpose for a topic that really needs more.
+    # Partitions can never be removed: a count above this bound (a typo's extra zero) is refused at preview.
     max_partitions: Count = 100
     replication_factor: Count = 3
     min_insync_replicas: Count | None = None
@@ -175,8 +173,10 @@ class TopicsConfig(_Model):
     # The named override for changes Kafka cannot make in place (partition decrease, rename, an MSK
     # replication-factor change): the logical keys of the topics whose messages may be destroyed.
     accept_data_loss: list[TopicKey] = []
+    # Every topic is keyed (catalog.partition_key): a partition increase is refused unless listed here.
+    accept_key_remap: list[TopicKey] = []
 
-    @field_validator("accept_data_loss")
+    @field_validator("accept_data_loss", "accept_key_remap")
     @classmethod
     def _distinct(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v):

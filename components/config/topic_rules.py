@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.config.rules import Draft, Problems, check
 from components.config.schema import topic_name
+from components.model import topic_configs
 from components.model.catalog import CATALOG
 
 
@@ -68,3 +69,12 @@ def partitions_within_bound(d: Draft, p: Problems) -> None:
     for key, own in t.per_topic.items():
         if own.partitions is not None and own.partitions > t.max_partitions:
             p.add(f"topics.perTopic.{key}.partitions", own.partitions, why)
+
+
+@check("topics.perTopic")
+def topic_configs_kafka_accepts(d: Draft, p: Problems) -> None:
+    for key, own in d.topics.per_topic.items():
+        for name, value in own.configs.items():
+            allowed = topic_configs.problem(name, value)
+            if allowed is not None:
+                p.add(f"topics.perTopic.{key}.configs.{name}", value, allowed)

@@ -97,8 +97,11 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
             a.refusals.append(messages.decrease(w, current.partitions,
                                                 messages.where(live.why, from_live, current.partitions)))
     elif current is not None and w.partitions > current.partitions:
-        a.warnings.append(f"{w.key}: partitions {current.partitions} -> {w.partitions} for {w.name!r}: keys hash to "
-                          "new partitions, so per-key ordering is not kept across the change; drain consumers first")
+        if w.key in config.topics.accept_key_remap:
+            a.warnings.append(messages.key_remap_accepted(w, current.partitions))
+        else:
+            a.refusals.append(messages.key_remap(w, current.partitions,
+                                                 messages.where(live.why, from_live, current.partitions)))
     if msk and current is not None and w.replication_factor != current.replication_factor:
         if accepted:
             replace.append(f"replication factor {w.replication_factor}")
@@ -119,6 +122,7 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
                               f"delete {w.name!r} and create it again, empty, with {' and '.join(replace)}", True, a)
 
     _config_cuts(config, w, before, now, live, accepted, a)
+    _kafka_verdicts(config, w, live, a)
     if accepted:
         a.warnings.append(messages.still_listed(w))
     ignored = _stale_state(w, before, now, msk, a)
@@ -151,6 +155,19 @@ def _config_cuts(config: StackConfig, w: Wanted, before: PriorTopic | None, now:
         else:
             why = None if from_live else (live.why if not live.reachable else "its configs could not be read")
             a.refusals.append(messages.config_cut(w, cut, origin, stake, why))
+
+
+def _kafka_verdicts(config: StackConfig, w: Wanted, live: LiveCluster, a: Assessment) -> None:
+    """What the brokers said, asked validate-only, of this topic's change (live_cluster.read, validate.py)."""
+    if w.name in live.denied:
+        login = config.login.username if config.login else "(the stack's TLS or anonymous login)"
+        a.refusals.append(messages.change_not_permitted(w, login, live.denied[w.name]))
+    elif w.name in live.rejected:
+        rejected = live.rejected[w.name]
+        named = sorted((name for name in rejected.configs if name in rejected.why), key=len)[-1:]
+        origins = [_config_origin(config, w.key, name) for name in named or rejected.configs]
+        origin = ", ".join([o for o in origins if o.startswith("topics.")] or origins) or w.partitions_from
+        a.refusals.append(messages.kafka_rejects(w, rejected.why, origin))
 
 
 def _config_origin(config: StackConfig, key: str, name: str) -> str:

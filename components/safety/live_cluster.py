@@ -23,7 +23,7 @@ from typing import Any
 from components.config.connection import NoClient
 from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
-from components.safety import config_cuts, tls_probe
+from components.safety import config_cuts, tls_probe, validate
 from components.safety.config_cuts import Stake
 from components.safety.topic_plan import wanted_topics
 
@@ -62,6 +62,9 @@ class LiveCluster:
     by_design: bool = False  # not read because this kind of cluster is not read here (AWS_MSK_IAM), not a failure
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     acl_ids: frozenset[str] | None = None  # import ids of every binding; None when not read
+    # What the brokers said of this run's changes, asked with validate-only requests (nothing is changed):
+    rejected: dict[str, validate.Rejected] = field(default_factory=dict)  # topic name -> why Kafka would reject it
+    denied: dict[str, str] = field(default_factory=dict)  # topic name -> the operation the login may not do on it
 
     @classmethod
     def unavailable(cls, why: str) -> "LiveCluster":
@@ -133,15 +136,24 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
               for name, meta in metadata.topics.items() if meta.error is None}
     wanted = wanted_topics(config)
     unauthorized = _unauthorized(admin, [w.name for w in wanted if w.name not in topics], timeout)
+    changed: dict[str, dict[str, str]] = {}
     for w in wanted:
         if w.name in topics:
-            topics[w.name] = _with_configs(admin, topics[w.name], metadata.topics[w.name], w.configs, timeout)
+            topics[w.name], changed[w.name] = _with_configs(admin, topics[w.name], metadata.topics[w.name], w.configs,
+                                                            timeout)
     acl_ids = _acl_ids(admin, timeout) if with_acls else None
     if isinstance(acl_ids, str):
         return LiveCluster.unavailable(acl_ids)
     silent = _silent(sorted(f"{b.host}:{b.port}" for b in metadata.brokers.values()), min(timeout, 3))
-    return LiveCluster(True, brokers=len(metadata.brokers) - len(silent), silent=silent, topics=topics, acl_ids=acl_ids,
-                       unauthorized=unauthorized)
+    brokers = len(metadata.brokers) - len(silent)
+    rejected: dict[str, validate.Rejected] = {}
+    denied: dict[str, str] = {}
+    if config.topics.backend == "kafka" and not silent:
+        remap = {w.name for w in wanted if w.key in config.topics.accept_key_remap}
+        rejected, denied = validate.changes(admin, [w for w in wanted if w.name not in unauthorized], topics, changed,
+                                            remap, brokers, timeout)
+    return LiveCluster(True, brokers=brokers, silent=silent, topics=topics, acl_ids=acl_ids,
+                       unauthorized=unauthorized, rejected=rejected, denied=denied)
 
 
 def _unauthorized(admin: Any, missing: list[str], timeout: float) -> tuple[str, ...]:
@@ -164,19 +176,22 @@ def _unauthorized(admin: Any, missing: list[str], timeout: float) -> tuple[str, 
     return tuple(denied)
 
 
-def _with_configs(admin: Any, topic: LiveTopic, meta: Any, wanted: dict[str, str], timeout: float) -> LiveTopic:
-    """The topic with its retention settings and, for each change that would delete messages, what is at stake."""
+def _with_configs(admin: Any, topic: LiveTopic, meta: Any, wanted: dict[str, str],
+                  timeout: float) -> tuple[LiveTopic, dict[str, str]]:
+    """The topic with its retention settings and, for each change that would delete messages, what is at stake;
+    and the configs asked for that the topic does not have yet (all of them if its configs cannot be read)."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import ConfigResource, ResourceType
     resource = ConfigResource(ResourceType.TOPIC, topic.name)
     try:
         entries = admin.describe_configs([resource], request_timeout=timeout)[resource].result(timeout=timeout + 1)
     except (KafkaException, FutureTimeout):
-        return topic  # no configs: a cut cannot be told from the cluster, so the state decides (assess.py)
+        return topic, dict(wanted)  # no configs: a cut cannot be told from the cluster, so the state decides
     configs = {k: entries[k].value for k in config_cuts.WATCHED if k in entries and entries[k].value is not None}
     stakes = {cut.config: (_stake(admin, meta, cut.older_than_ms, timeout) if cut.older_than_ms is not None else None)
               for cut in config_cuts.cuts(configs, wanted)}
-    return LiveTopic(topic.name, topic.partitions, topic.replication_factor, configs, stakes)
+    changed = {k: v for k, v in wanted.items() if k not in entries or entries[k].value != v}
+    return LiveTopic(topic.name, topic.partitions, topic.replication_factor, configs, stakes), changed
 
 
 def _stake(admin: Any, meta: Any, older_than_ms: int, timeout: float) -> Stake | None:

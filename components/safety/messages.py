@@ -7,6 +7,7 @@ loss. The codes are in refusals.py; the decisions that pick a message are in ass
 
 from __future__ import annotations
 
+from components.model.catalog import BY_KEY
 from components.model.names import NAMESPACE
 from components.safety import refusals
 from components.safety.config_cuts import Cut, Stake, describe, human_ms
@@ -14,6 +15,7 @@ from components.safety.refusals import coded
 from components.safety.topic_plan import Wanted
 
 OVERRIDE = f"{NAMESPACE}:topics.acceptDataLoss"
+REMAP_OVERRIDE = f"{NAMESPACE}:topics.acceptKeyRemap"
 
 
 def how_to_accept(key: str) -> str:
@@ -53,6 +55,24 @@ def decrease(w: Wanted, have: int, where_: str) -> str:
         f"Kafka can only add partitions: a decrease is planned as delete + create of the topic, destroying "
         f"every message in it. Keep {have} or more. {how_to_accept(w.key)}, the second deletes {w.name!r} "
         f"and creates it again, empty, with {w.partitions} partitions."))
+
+
+def key_remap(w: Wanted, have: int, where_: str) -> str:
+    return coded(refusals.KEY_REMAP, (
+        f"{w.key}: partitions {have} -> {w.partitions} asked for {w.name!r} ({w.partitions_from}; {where_}). "
+        f"Its messages are keyed by {BY_KEY[w.key].partition_key} and Kafka picks a key's partition from the partition "
+        f"count: after the change most keys go to another partition, so a consumer can read a key's new "
+        f"messages before its older ones, and partitions can never be removed again. Keep {have}; to add "
+        f"partitions safely, stop the producers, let the consumers drain every partition, then add {w.key} to "
+        f"{REMAP_OVERRIDE} (in Pulumi.<stack>.yaml, topics: acceptKeyRemap: [{w.key}]), run `pulumi up`, "
+        "restart the producers, and remove it from the list again."))
+
+
+def key_remap_accepted(w: Wanted, have: int) -> str:
+    return coded(refusals.ACCEPTED_KEY_REMAP, (
+        f"{w.key}: accepted key remap ({REMAP_OVERRIDE}): partitions {have} -> {w.partitions} for {w.name!r}; "
+        f"keys ({BY_KEY[w.key].partition_key}) move to other partitions, so producers should be stopped and consumers "
+        "drained first. Remove it from the list once the change is done"))
 
 
 def msk_replication(w: Wanted, have: int, where_: str) -> str:
@@ -191,6 +211,20 @@ def not_authorized(login: str, topics: tuple[str, ...]) -> str:
         "topic from a login without Describe on it, so the program cannot tell whether it exists (nor keep its "
         "messages safe). Give the login Describe, DescribeConfigs, Create, Alter and AlterConfigs on the stack's "
         "topics (or use an admin login); nothing was changed"))
+
+
+def kafka_rejects(w: Wanted, why: str, origin: str) -> str:
+    return coded(refusals.KAFKA_REJECTS, (
+        f"{w.key}: the brokers reject {why} (for {w.name!r}, from {origin}; asked with a validate-only request, so "
+        "nothing was changed). Change that setting to a value the cluster accepts"))
+
+
+def change_not_permitted(w: Wanted, login: str, operation: str) -> str:
+    need = {"Create": "create", "AlterConfigs": "change the configs of", "Alter": "add partitions to"}[operation]
+    return coded(refusals.CONNECTION_NOT_AUTHORIZED, (
+        f"{w.key}: this stack's own login {login!r} may not {need} {w.name!r} (Kafka denied {operation} to a "
+        f"validate-only request, so nothing was changed; `up` would have failed half-way). Give the login "
+        f"{operation} on the stack's topics, or use an admin login"))
 
 
 def unreachable(brokers: str, why: str, preview: bool) -> str:

@@ -21,6 +21,9 @@ REPLICATION_REPLACE = "data-loss:replication-replace"  # the MSK API replaces a 
 CLUSTER_MOVE = "data-loss:cluster-move"
 CONFIG_CUT = {"retention.ms": "data-loss:retention-cut", "retention.bytes": "data-loss:retention-bytes-cut",
               "cleanup.policy": "data-loss:compaction-off"}  # topic config changes that make Kafka delete messages
+KEY_REMAP = "ordering:key-remap"  # a partition increase on a keyed topic: keys move to other partitions
+ACCEPTED_KEY_REMAP = "accepted:key-remap"  # a warning: the stack accepted that remap by name
+KAFKA_REJECTS = "invalid:kafka-rejects"  # the brokers, asked validate-only, would reject the change
 REPLICATION_ABOVE_BROKERS = "impossible:replication-above-brokers"
 CLUSTER_DEGRADED = "impossible:cluster-degraded"  # fewer brokers answer than the topics' min ISR
 STATE_AHEAD = "stale-state:state-ahead-of-cluster"

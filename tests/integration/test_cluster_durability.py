@@ -20,10 +20,12 @@ from pulumi import automation as auto
 
 from components.model import jaas
 from components.model import names as keys
+from components.model.catalog import CATALOG
 from components.model.names import NAMESPACE
 from tools.cluster import secure_cluster as cluster_tool
 
 pytestmark = pytest.mark.timeout(900)
+REMAP = [spec.key for spec in CATALOG]  # partition increases are these tests' subject (topics.acceptKeyRemap)
 BATCH = 200
 
 
@@ -36,7 +38,8 @@ def cluster(secure_cluster):
 
 
 def topics(prefix: str, **changes) -> dict:
-    return {"namePrefix": prefix, "partitions": 2, "replicationFactor": 3, "protect": False, **changes}
+    return {"namePrefix": prefix, "partitions": 2, "replicationFactor": 3, "protect": False, "acceptKeyRemap": REMAP,
+            **changes}
 
 
 def stack_for(project, info: dict, prefix: str):

@@ -28,6 +28,7 @@ from test_data_safety_messages import (Events, count, produce_known, record, sna
                                        topic_facts, topics_with_prefix)
 
 pytestmark = pytest.mark.timeout(900)
+REMAP = [spec.key for spec in CATALOG]  # partition increases are these tests' subject (topics.acceptKeyRemap)
 NS = NAMESPACE
 TOPIC = "kafka:index/topic:Topic"
 
@@ -52,7 +53,8 @@ def own_broker(tmp_path_factory):
 def settings(bootstrap: str, prefix: str, **topics) -> dict:
     # The provider gives up on an unreachable broker after 10 s instead of 120 s.
     return {"cluster": {"bootstrapServers": [bootstrap], "securityProtocol": "PLAINTEXT", "timeoutSeconds": 10},
-            "topics": {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False, **topics}}
+            "topics": {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False,
+                       "acceptKeyRemap": REMAP, **topics}}
 
 
 def up_in_background(stack, when, then) -> dict:

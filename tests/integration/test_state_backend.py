@@ -36,6 +36,7 @@ from tests.support.s3_backend import S3Backend
 from test_data_safety_messages import (count, produce_known, record, snapshot, topic_facts, topics_with_prefix)
 
 pytestmark = pytest.mark.timeout(900)
+REMAP = [spec.key for spec in CATALOG]  # partition increases are these tests' subject (topics.acceptKeyRemap)
 WRAPPER = str(Path(__file__).resolve().parents[2] / "tools" / "pulumi")
 TOPIC = "kafka:index/topic:Topic"
 LOCKED = ("the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete "
@@ -44,7 +45,8 @@ LOCKED = ("the stack is currently locked by 1 lock(s). Either wait for the other
 
 def settings(bootstrap: str, prefix: str, **topics) -> dict:
     return {"cluster": {"bootstrapServers": [bootstrap], "securityProtocol": "PLAINTEXT"},
-            "topics": {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False, **topics}}
+            "topics": {"namePrefix": prefix, "partitions": 2, "replicationFactor": 1, "protect": False,
+                       "acceptKeyRemap": REMAP, **topics}}
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,19 @@ import pytest
 
 from components.config import load
 from components.model.acl_bindings import AclBinding
+from components.model.catalog import CATALOG
 from components.safety import check, refusals
 from components.safety.acl_adoption import acl_imports
 from components.safety.assess import assess
 from components.safety.topic_plan import Wanted, wanted_topics
 from components.safety.live_cluster import LiveCluster, LiveTopic
+from components.safety.validate import Rejected
 from components.safety.prior_state import PriorState, PriorTopic, from_resource_outputs
 from configs import IAM, PLAINTEXT, SCRAM, merged, problems
 from mocking import CLUSTER_ARN
 
 EVENTS = "evidentsource-database-events"
+ALL_KEYS = [spec.key for spec in CATALOG]
 UNREACHABLE = LiveCluster.unavailable("127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused")
 
 
@@ -281,7 +284,7 @@ def test_after_an_interrupted_update_a_plain_up_leaves_alone_what_the_cluster_al
 
 
 def test_a_stale_state_with_yet_another_value_asked_changes_from_what_the_cluster_has():
-    cfg = config({"topics": {"partitions": 6}})  # state 3, cluster 4 (by hand), asked 6: Kafka adds 2 more
+    cfg = config({"topics": {"partitions": 6, "acceptKeyRemap": ALL_KEYS}})  # state 3, cluster 4 (by hand), asked 6
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=4)))
     assert result.refusals == []
     assert {p.ignore_changes for p in result.topics.values()} == {()}
@@ -290,7 +293,8 @@ def test_a_stale_state_with_yet_another_value_asked_changes_from_what_the_cluste
 
 
 def test_a_state_ahead_of_the_cluster_is_refused_with_refresh_as_the_way_on():
-    cfg = config({"topics": {"partitions": 4}})  # the state recorded 4, Kafka never got them: Pulumi would plan nothing
+    # the state recorded 4, Kafka never got them: Pulumi would plan nothing
+    cfg = config({"topics": {"partitions": 4, "acceptKeyRemap": ALL_KEYS}})
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=4)), live(*all_live(cfg, partitions=3)))
     assert len(result.refusals) == 4
     assert result.refusals[0] == (
@@ -313,17 +317,51 @@ def test_a_state_ahead_of_a_cluster_that_has_the_asked_value_is_refused_too():
 
 
 def test_nothing_is_left_alone_when_state_and_cluster_agree():
-    cfg = config({"topics": {"partitions": 4}})
+    cfg = config({"topics": {"partitions": 4, "acceptKeyRemap": ALL_KEYS}})
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live(*all_live(cfg, partitions=3)))
     assert {p.ignore_changes for p in result.topics.values()} == {()}
 
 
-def test_out_of_band_deletion_and_partition_increases_are_warned_about():
+def test_out_of_band_deletion_is_warned_about():
     cfg = config({"topics": {"partitions": 6}})
-    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live((EVENTS, 3, 1)))
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=3)), live((EVENTS, 6, 1)))
     assert result.refusals == []
     assert sum("not on the cluster (deleted out of band?)" in w for w in result.warnings) == 3
-    assert any("per-key ordering is not kept" in w for w in result.warnings)
+
+
+def test_a_partition_increase_on_a_keyed_topic_is_refused_naming_the_key_and_the_safe_way():
+    cfg = config({"topics": {"perTopic": {"databaseEvents": {"partitions": 6}}}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
+    assert result.refusals == [
+        f"[ordering:key-remap] databaseEvents: partitions 3 -> 6 asked for '{EVENTS}' "
+        "(topics.perTopic.databaseEvents.partitions; the cluster has 3). Its messages are keyed by database name and "
+        "Kafka picks a key's partition from the partition count: after the change most keys go to another "
+        "partition, so a consumer can read a key's new messages before its older ones, and partitions can never be "
+        "removed again. Keep 3; to add partitions safely, stop the producers, let the consumers drain every "
+        "partition, then add databaseEvents to evidentsource-kafka:topics.acceptKeyRemap (in Pulumi.<stack>.yaml, "
+        "topics: acceptKeyRemap: [databaseEvents]), run `pulumi up`, restart the producers, and remove it from the "
+        "list again."]
+
+
+def test_a_partition_increase_is_refused_from_the_state_when_the_cluster_cannot_be_read():
+    cfg = config({"topics": {"partitions": 4}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), LiveCluster.unavailable("timed out"))
+    assert len(result.refusals) == 4
+    assert all(refusals.code_of(r) == refusals.KEY_REMAP and "the stack's state has 3; the cluster could not be "
+               "read: timed out" in r for r in result.refusals)
+
+
+def test_an_accepted_key_remap_is_applied_in_place_with_a_warning_and_only_for_the_named_topic():
+    cfg = config({"topics": {"partitions": 4, "acceptKeyRemap": ["asyncCommands"]}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), live(*all_live(cfg)))
+    assert [refusals.code_of(r) for r in result.refusals] == [refusals.KEY_REMAP] * 3
+    assert "asyncCommands" not in " ".join(result.refusals)
+    accepted = [w for w in result.warnings if refusals.code_of(w) == refusals.ACCEPTED_KEY_REMAP]
+    assert accepted == ["[accepted:key-remap] asyncCommands: accepted key remap (evidentsource-kafka:topics."
+                        "acceptKeyRemap): partitions 3 -> 4 for 'evidentsource-async-commands'; keys (correlation ID) "
+                        "move to other partitions, so producers should be stopped and consumers drained first. Remove "
+                        "it from the list once the change is done"]
+    assert result.topics["asyncCommands"].partitions == 4 and result.topics["asyncCommands"].protect
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -331,6 +369,7 @@ def test_out_of_band_deletion_and_partition_increases_are_warned_about():
 @pytest.mark.parametrize("patch, expected", [
     ({"topics": {"acceptDataLoss": ["databaseEvents", "databaseEvents"]}}, "each topic key at most once"),
     ({"topics": {"acceptDataLoss": ["databaseEvent"]}}, "Input should be 'transactionProposals'"),
+    ({"topics": {"acceptKeyRemap": ["asyncCommands", "asyncCommands"]}}, "each topic key at most once"),
     ({"adopt": {"acls": True}}, "adopt.acls = True: securityProtocol PLAINTEXT authenticates no one"),
     ({"adopt": {"topic": True}}, "did you mean 'topics'"),
 ])
@@ -381,3 +420,28 @@ def test_fewer_brokers_answering_than_the_min_isr_refuses_the_whole_run_once():
     assert result.warnings == []  # no follow-on line per topic
     two = LiveCluster(True, brokers=2, topics=degraded.topics)
     assert assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=3)), two).refusals == []
+
+
+# --- what the brokers said to validate-only requests ---------------------------------------------
+
+def test_a_change_the_brokers_reject_is_refused_naming_the_setting_and_kafkas_words():
+    cfg = config({"topics": {"perTopic": {"databaseEvents": {"configs": {"message.format.version": "3.0"}}}}})
+    said = "its config change: Unknown topic config name: message.format.version"
+    cluster = LiveCluster(True, brokers=1, topics={n: LiveTopic(n, p, rf) for n, p, rf in all_live(cfg)},
+                          rejected={EVENTS: Rejected(said, ("retention.ms", "message.format.version"))})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), cluster)
+    assert result.refusals == [
+        f"[invalid:kafka-rejects] databaseEvents: the brokers reject {said} (for '{EVENTS}', from "
+        "topics.perTopic.databaseEvents.configs.message.format.version; asked with a validate-only request, so "
+        "nothing was changed). Change that setting to a value the cluster accepts"]
+
+
+def test_a_change_the_login_may_not_make_is_refused_before_up_could_fail_half_way():
+    cfg = config({"topics": {"partitions": 4, "replicationFactor": 1, "acceptKeyRemap": ALL_KEYS}}, base=SCRAM)
+    cluster = LiveCluster(True, brokers=1, topics={n: LiveTopic(n, p, rf) for n, p, rf in all_live(cfg)},
+                          denied={EVENTS: "Alter"})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg)), cluster)
+    assert result.refusals == [
+        f"[connection:not-authorized] databaseEvents: this stack's own login '{cfg.login.username}' may not add "
+        f"partitions to '{EVENTS}' (Kafka denied Alter to a validate-only request, so nothing was changed; `up` "
+        "would have failed half-way). Give the login Alter on the stack's topics, or use an admin login"]

@@ -11,7 +11,7 @@ from mocking import PROJECT
 def program_codes() -> set[str]:
     codes: set[str] = set()
     for name, value in vars(refusals).items():
-        if name.isupper() and isinstance(value, str) and ":" in value and name != "ACCEPTED_DATA_LOSS":
+        if name.isupper() and isinstance(value, str) and ":" in value and not value.startswith("accepted:"):
             codes.add(value)
         elif name.isupper() and isinstance(value, dict):
             codes |= set(value.values())
