@@ -7,12 +7,12 @@ PY      := .venv/bin/python
 PULUMI  := tools/pulumi
 STACK   ?= dev
 
-.PHONY: up preview down test unit layers bench adopt bootstrap broker
+.PHONY: up verify preview down test unit layers bench adopt bootstrap broker
 
 # STACK=local-secure: the staging shape on a local three-node TLS cluster instead of the dev broker.
 SECURE  := $(filter local-secure,$(STACK))
 
-## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live
+## up: bootstrap what is missing, start the local broker, `pulumi up` the dev stack, check it live, verify each role
 ##     (STACK=local-secure: start the three-node TLS cluster, set the stack's secrets from it, the same steps)
 up: bootstrap broker
 	$(PULUMI) stack select --create $(STACK)
@@ -20,6 +20,12 @@ up: bootstrap broker
 	$(PULUMI) up --stack $(STACK) --yes
 	$(PULUMI) stack output --stack $(STACK)
 	$(PY) -m tools.ops.livecheck --stack $(STACK)
+	$(PY) -m tools.ops.verify --stack $(STACK) $(if $(CERTS),--certs $(CERTS))
+
+## verify: log in as each role of the stack with its own settings and secrets; one allowed and one denied
+##         operation per grant, as a table; fails on any unexpected result (CERTS=dir of <cn>.pem for mTLS roles)
+verify: bootstrap
+	$(PY) -m tools.ops.verify --stack $(STACK) $(if $(CERTS),--certs $(CERTS))
 
 ## preview: what `pulumi up` would change on the dev stack, then the same report pull requests get
 preview: bootstrap broker
@@ -50,7 +56,8 @@ bootstrap:
 broker: bootstrap
 	$(if $(SECURE),$(PY) -m tools.cluster.secure_cluster start,$(PY) -m tools.cluster.broker start --mode plain)
 
-## bench: the program against the seed's procedure, at 10/100/500 consumers (~15-20 min, own brokers; not part of test)
+## bench: the program against the seed's procedure and against OpenTofu with the same kafka provider (built on first use),
+##        at 10/100/500 consumers (~25-35 min, own brokers; not part of test)
 bench: bootstrap
 	$(PY) -m bench.run --out bench/results
 

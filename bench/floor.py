@@ -19,8 +19,6 @@ from bench import measure, stacks
 from bench.seed import REPLICATION_FACTOR, SEED_ACLS, SEED_PARTITIONS, SEED_TOPICS
 
 TIMEOUT_S = 60
-RESOURCE_TYPE = {"Topic": ResourceType.TOPIC, "Group": ResourceType.GROUP,
-                 "TransactionalID": ResourceType.TRANSACTIONAL_ID}
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,7 @@ def stack_work(bootstrap: str, prefix: str, consumers: int) -> Work:
     """What `pulumi up` of the benchmark's ACL stack with `consumers` external consumers creates."""
     from components.config import load
     from components.model.acl_bindings import acl_bindings
+    from components.safety.live_cluster import spelled
     from components.safety.topic_plan import wanted_topics
 
     config = stacks.acl_stack_config(bootstrap, prefix, consumers)
@@ -58,9 +57,7 @@ def stack_work(bootstrap: str, prefix: str, consumers: int) -> Work:
     login = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";'
     parsed = load.parse({**config, "saslJaasConfig": login, "principalPasswords": users})
     topics = {w.name: (w.partitions, w.configs) for w in wanted_topics(parsed)}
-    bindings = [AclBinding(RESOURCE_TYPE[b.resource_type], b.resource_name, ResourcePatternType[b.pattern.upper()],
-                           b.principal, b.host, AclOperation[b.operation.upper()], AclPermissionType.ALLOW)
-                for b in acl_bindings(parsed.access_model()).values()]
+    bindings = [AclBinding(*spelled(b)) for b in acl_bindings(parsed.access_model()).values()]
     return Work(topics, bindings, users if parsed.access.create_scram_users else {}, prefix,
                 parsed.topics.replication_factor)
 

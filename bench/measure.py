@@ -36,8 +36,9 @@ def kind(cmdline: list[str]) -> str:
     exe = os.path.basename(cmdline[0]) if cmdline else ""
     if exe.startswith("python"):
         return "python program"  # the SDK's pulumi-language-python-exec, run by the language host
-    for prefix, name in (("pulumi-resource-", "provider"), ("pulumi-language-", "language host"),
-                         ("pulumi", "engine"), ("java", "java")):
+    for prefix, name in (("pulumi-resource-", "provider"), ("terraform-provider-", "provider"),
+                         ("pulumi-language-", "language host"), ("pulumi", "engine"), ("tofu", "engine"),
+                         ("java", "java")):
         if exe.startswith(prefix):
             return name
     return "other"

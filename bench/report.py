@@ -27,11 +27,23 @@ LABELS = {  # table order
     "preview-noop-nolog": "`pulumi preview`, nothing changed, with the engine's automatic log unavailable "
                           "(upstream cost, for comparison only)",
     "preview-change": "`pulumi preview`, one retention changed",
+    "preview-noop-refresh": "`pulumi preview --refresh`, nothing changed",
     "floor": "floor for the stack's work: one batched request per kind",
+    "tofu-apply": "peer: `tofu apply`, from empty (CLI defaults)",
+    "tofu-plan-noop": "peer: `tofu plan -refresh=false`, nothing changed",
+    "tofu-plan-noop-refresh": "peer: `tofu plan`, nothing changed (refreshes, its default)",
+    "tofu-plan-change": "peer: `tofu plan -refresh=false`, one retention changed",
     "dev-preview-noop": "dev stack (PLAINTEXT): `pulumi preview`, nothing changed",
 }
 FLOOR_OF = {"seed": "floor-seed", "preview-create": "floor", "up": "floor", "up-fast": "floor",
-            "preview-noop": "floor", "preview-noop-nolog": "floor", "preview-change": "floor"}
+            "preview-noop": "floor", "preview-noop-nolog": "floor", "preview-change": "floor",
+            "preview-noop-refresh": "floor", "tofu-apply": "floor", "tofu-plan-noop": "floor",
+            "tofu-plan-noop-refresh": "floor", "tofu-plan-change": "floor"}
+# The program's measurement and the peer's for the same work, in the same run (issue: "Faster than Terraform").
+PAIRS = (("up", "tofu-apply", "from empty, each CLI's defaults"),
+         ("preview-noop", "tofu-plan-noop", "no-op, no refresh"),
+         ("preview-noop-refresh", "tofu-plan-noop-refresh", "no-op, with refresh"),
+         ("preview-change", "tofu-plan-change", "one change, no refresh"))
 SCALED = ("up", "up-fast", "preview-noop", "preview-change")
 GIB = 2**30
 PLOT_PIN = "matplotlib==3.11.2"
@@ -132,12 +144,46 @@ def targets(results: Results) -> list[tuple[str, str, bool | None]]:
     return rows
 
 
+def ratio(results: Results, ours: str, theirs: str, size: int) -> float | None:
+    a, b = results.wall(ours, size), results.wall(theirs, size)
+    return a["median"] / b["median"] if a and b else None
+
+
+def peer_table(results: Results) -> list[str]:
+    lines = ["| work | external consumers | resources (program / peer) | this program s | OpenTofu s | ratio |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for size in results.sizes():
+        for ours, theirs, what in PAIRS:
+            r = ratio(results, ours, theirs, size)
+            if r is None:
+                continue
+            a, b = results.entries[(ours, size)], results.entries[(theirs, size)]
+            lines.append(f"| {what} | {size} | {a['resources']} / {b['resources']} | "
+                         f"{_s(results.wall(ours, size)['median'])} | {_s(results.wall(theirs, size)['median'])} | "
+                         f"{r:.2f}x |")
+    return lines
+
+
+def peer_targets(results: Results) -> list[tuple[str, str, bool | None]]:
+    rows: list[tuple[str, str, bool | None]] = []
+    for ours, theirs, size, limit in (("preview-noop", "tofu-plan-noop", 500, 1.0),
+                                      ("preview-noop-refresh", "tofu-plan-noop-refresh", 500, 1.0),
+                                      ("preview-noop", "tofu-plan-noop", 10, 1.5),
+                                      ("preview-noop-refresh", "tofu-plan-noop-refresh", 10, 1.5),
+                                      ("up", "tofu-apply", 500, 1.0)):
+        r = ratio(results, ours, theirs, size)
+        rows.append((f"{LABELS[ours]} vs {LABELS[theirs].removeprefix('peer: ')} at {size} consumers <= {limit}x",
+                     f"{r:.2f}x" if r is not None else "not measured", r <= limit if r is not None else None))
+    return rows
+
+
 def cpu_table(results: Results) -> list[str]:
-    kinds = ["engine", "language host", "python program", "provider", "java (one JVM per command)"]
+    kinds = ["engine", "language host", "python program", "provider", "java (one JVM per command)"]  # tofu: engine
     lines = ["| measurement | consumers | wall s | " + " | ".join(f"{k} CPU s" for k in kinds) + " |",
              "|---|---:|---:|" + "---:|" * len(kinds)]
     for (key, size), entry in results.entries.items():
-        if key not in SCALED and key not in ("dev-preview-noop", "preview-create", "seed", "preview-noop-nolog"):
+        if key not in SCALED and key not in ("dev-preview-noop", "preview-create", "seed", "preview-noop-nolog",
+                                             "preview-noop-refresh") and not key.startswith("tofu-"):
             continue
         cpu = [statistics.median(s["cpu_s"].get(k, 0.0) for s in entry["samples"]) for k in kinds]
         lines.append(f"| {LABELS[key]} | {size if size else ''} | {_s(results.wall(key, size)['median'])} | "
@@ -159,7 +205,15 @@ def markdown(results: Results) -> str:
              "and the floors, topics + ACL bindings + SCRAM users created. Load: other test suites share the "
              "machine; compare rows taken at similar load."), "", "## Targets", "",
              "| target | measured | |", "|---|---|---|",
-             *[f"| {t} | {v} | {met[ok]} |" for t, v, ok in targets(results)], "",
+             *[f"| {t} | {v} | {met[ok]} |" for t, v, ok in targets(results)], ""]
+    if any(k.startswith("tofu-") for k, _ in results.entries):
+        lines += ["## Against OpenTofu with the same kafka provider (paired: program, then peer, each run)", "",
+                  (f"OpenTofu {m.get('peer', '?')}: the same topics, ACL bindings and SCRAM users, written from the "
+                   "program's own model of the stack, on the same broker; ratio = this program / OpenTofu "
+                   "(below 1: faster)."), "", *peer_table(results), "", "### Targets against the peer", "",
+                  "| target | measured | |", "|---|---|---|",
+                  *[f"| {t} | {v} | {met[ok]} |" for t, v, ok in peer_targets(results)], ""]
+    lines += [
              "## Where the CPU goes (median CPU seconds per process)", "", *cpu_table(results), ""]
     return "\n".join(lines)
 

@@ -21,8 +21,9 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import floor, measure, report, seed, stacks
+from bench import floor, measure, peer, report, seed, stacks
 from tools.cluster import broker
+from tools.toolchain import peer as toolchain_peer
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,8 @@ class Bench:
     """One benchmark session: the brokers, the program copy, and every sample taken."""
 
     def __init__(self, args: argparse.Namespace, tmp: Path, brokers: dict[str, dict]):
-        self.args, self.brokers = args, brokers
+        self.args, self.brokers, self.tmp = args, brokers, tmp
+        self.peer_tools = toolchain_peer.ensure() if args.peer else None
         self.secure = brokers["secure"]
         self.admin_config = broker.client_config(self.secure)
         engine_env = dict(kv.split("=", 1) for kv in args.engine_env)
@@ -43,6 +45,9 @@ class Bench:
         self.without_engine_log = {"PULUMI_HOME": str(stacks.home_without_engine_log(tmp / "pulumi-home-no-log"))}
         self.results.machine["pulumi"] = stacks.pulumi_version(self.project.env)
         self.results.machine["program"] = self.project.version(args.program_ref)
+        if self.peer_tools is not None:
+            self.results.machine["peer"] = (f"{toolchain_peer.OPENTOFU[1]}, terraform-provider-kafka "
+                                            f"{toolchain_peer.PROVIDER[1]}")
 
     def prefix(self) -> str:
         return f"b{uuid.uuid4().hex[:6]}-"
@@ -75,13 +80,43 @@ class Bench:
 
     # --- the ACL stack: up from empty, no-op preview, preview after one change -----------------
 
-    def scale(self, consumers: int) -> None:
-        """One run of one size: `up` with the CLI's defaults where affordable, and with the fast settings."""
+    def scale(self, consumers: int, first: bool) -> None:
+        """One run of one size: `up` with the CLI's defaults where affordable, and with the fast settings;
+        then the peer (OpenTofu + the same kafka provider) on the same work, paired with it."""
         if consumers <= self.args.default_up_max:
             self.acl_cycle(consumers, False, up_key="up")
             self.acl_cycle(consumers, False, up_key="up-fast", previews=False, measure_floor=False)
-        else:  # the CLI's defaults take minutes here (checkpoints are quadratic): only the fast settings
+        else:  # the CLI's defaults take minutes here (checkpoints are quadratic): only the fast settings ...
             self.acl_cycle(consumers, False, up_key="up-fast")
+            if first and self.peer_tools is not None:  # ... and, against the peer's apply, the defaults once
+                self.acl_cycle(consumers, False, up_key="up", previews=False, measure_floor=False)
+        if self.peer_tools is not None:
+            self.peer_cycle(consumers)
+
+    def peer_cycle(self, consumers: int) -> None:
+        """The same stack for OpenTofu: apply from empty, no-op plans with and without refresh, one change."""
+        prefix = self.prefix()
+        config = stacks.acl_stack_config(self.secure["bootstrap_servers"], prefix, consumers)
+        users = stacks.passwords(config)
+        tofu = peer.Peer(self.tmp / f"tofu-{prefix}", self.peer_tools)
+        tofu.write(peer.configuration(self.secure, config, users))
+        tofu.init()
+        try:
+            applied = tofu.apply()
+            resources = peer.applied(applied)
+            self.record("tofu-apply", consumers, resources, applied, False)
+            self.record("tofu-plan-noop", consumers, resources, tofu.plan(refresh=False, changes=False), False)
+            self.record("tofu-plan-noop-refresh", consumers, resources, tofu.plan(refresh=True, changes=False),
+                        False)
+            tofu.write(peer.configuration(self.secure, config, users, retention=stacks.CHANGED_RETENTION_MS))
+            self.record("tofu-plan-change", consumers, resources, tofu.plan(refresh=False, changes=True), False)
+        finally:
+            tofu.write(peer.configuration(self.secure, config, users))
+            tofu.destroy()
+            left = floor.remove_prefixed(self.admin_config, prefix)
+            shutil.rmtree(tofu.root, ignore_errors=True)
+            if left:
+                self.log(f"peer: {left} leftovers deleted")
 
     def acl_cycle(self, consumers: int, warm: bool, *, up_key: str = "up", previews: bool = True,
                   preview_create: bool = False, measure_floor: bool = True) -> None:
@@ -118,6 +153,9 @@ class Bench:
         sample = self.project.pulumi("preview", "--stack", name, "--expect-no-changes", *self.flags)
         self.record("preview-noop", consumers, stacks.check(sample, {"unchanged": resources}, "no-op preview"),
                     sample, warm)
+        sample = self.project.pulumi("preview", "--refresh", "--stack", name, "--expect-no-changes", *self.flags)
+        self.record("preview-noop-refresh", consumers,
+                    stacks.check(sample, {"unchanged": resources}, "no-op preview with refresh"), sample, warm)
         if consumers == max(self.args.sizes):
             # Pulumi >= 3.2xx writes a debug log of every command to ~/.pulumi/logs, with no switch to
             # turn it off; this run shows what that costs (README, "Where the time goes").
@@ -158,6 +196,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         "working tree as it is now)")
     parser.add_argument("--engine-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment of every pulumi command, e.g. PULUMI_SKIP_CHECKPOINTS=true")
+    parser.add_argument("--no-peer", dest="peer", action="store_false",
+                        help="leave out the peer (OpenTofu + the Terraform kafka provider, built on first use)")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.runs < 1 or any(n < 1 for n in args.sizes):
@@ -185,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         for round_ in range(args.warmup + args.runs):
             bench.base_round(warm=round_ < args.warmup)
         for size in args.sizes:
-            for _ in range(args.runs):
-                bench.scale(size)
+            for run in range(args.runs):
+                bench.scale(size, first=run == 0)
         bench.project.remove_stack("dev", args.destroy_parallel)
         bench.results.machine["duration_s"] = round(time.monotonic() - started)
         paths = report.write(args.out, bench.results)

@@ -34,7 +34,8 @@ NS = NAMESPACE
 # every step otherwise) and 64 operations at once (the kafka provider batches ACL creations).
 FAST_ENV = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 FAST_PARALLEL = 64
-CHANGED_RETENTION = ("topics.perTopic.databaseEvents.retention", "3d")  # the "one change" of a preview
+CHANGED_RETENTION = ("topics.perTopic.databaseEvents.retention", "14d")  # the "one change" of a preview
+CHANGED_RETENTION_MS = str(14 * 86_400_000)  # the same change, as the peer's topic config
 _SUMMARY = re.compile(r"^\s*[+~\-]?\s*(\d+) (created|unchanged|to update|to create|updated|deleted|to delete)\s*$",
                       re.MULTILINE)
 

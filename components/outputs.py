@@ -15,7 +15,8 @@ import pulumi
 
 from components.config.stack_config import StackConfig
 from components.model import jaas
-from components.model.access_model import AccessModel, RoleAccess
+from components.model import acl_bindings, iam_policies
+from components.model.access_model import AccessModel, Grant, RoleAccess
 
 ENFORCER_TEXT = {
     "kafka-acls": "Kafka ACLs (declared by this stack)",
@@ -70,5 +71,27 @@ def enforcement(model: AccessModel, policy_arns: dict[str, pulumi.Output[str]] |
         entry: dict = {"roles": list(roles), "enforcer": model.enforcer, "governedBy": ENFORCER_TEXT[model.enforcer]}
         if policy_arns:
             entry["policyArns"] = [policy_arns[r] for r in roles]
+        removed = [line for r in roles for line in removed_from_vendor(model.role(r), model.enforcer)]
+        if removed:
+            entry["narrowedFromVendor"] = removed
         result[principal] = entry
     return result
+
+
+def removed_from_vendor(access: RoleAccess, enforcer: str) -> list[str]:
+    """What the stack narrowed away from the vendor's grants of this role, in the enforcer's own terms."""
+    return [f"{what} on {_resource(grant)}" for grant in access.removed for what in _terms(grant, enforcer)]
+
+
+def _terms(grant: Grant, enforcer: str) -> tuple[str, ...]:
+    if enforcer == "msk-iam":
+        return {"topic": iam_policies.TOPIC_ACTIONS.get(grant.action, ()), "group": iam_policies.GROUP_ACTIONS,
+                "cluster": ("kafka-cluster:DescribeCluster",)}.get(grant.resource_type, ())
+    return acl_bindings.OPERATIONS[(grant.resource_type, grant.action)]  # the cluster grant has no ACL
+
+
+def _resource(grant: Grant) -> str:
+    if grant.resource_type == "cluster":
+        return "the cluster"
+    return f"{grant.resource_type} {grant.name}{'*' if grant.prefixed else ''}" + \
+        (" (every group)" if grant.resource_type == "group" and not grant.prefixed else "")

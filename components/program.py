@@ -31,6 +31,12 @@ def declare(readers: Readers) -> None:
     # change that would destroy a topic's messages; plans adoption and protection of each topic.
     assessment = data_safety.check(config, readers)
     model = config.access_model(assessment.declared_names)
+    for access in model.roles:
+        if access.removed and access.principals:
+            removed = outputs.removed_from_vendor(access, model.enforcer)
+            pulumi.log.warn(f"access.{access.role.key}: narrowed below its vendor's documented grants, without "
+                            f"{len(removed)}: {'; '.join(removed)} (if it then fails with an authorization error, "
+                            "remove groupPrefix / narrowToReadWrite)")
 
     # Providers only where something uses them: the dev stack declares no aws provider at all.
     kafka_prov = kafka_provider("kafka", config.connection) if config.needs_kafka_provider else None
@@ -50,9 +56,11 @@ def declare(readers: Readers) -> None:
     policy_arns = None
     if model.enforcer == "kafka-acls" and model.principals():
         bindings = acl_bindings(model)
+        data_safety.unmanaged_acls(config, assessment, model, bindings)
         imports = data_safety.adopt_acls(config, assessment, bindings)  # adopt.acls: bindings to import
         KafkaAcls(names.ACLS, KafkaAclsArgs(bindings, imports), kafka_opts)
     elif model.enforcer == "msk-iam":
+        data_safety.unmanaged_acls(config, assessment, model, {})
         policy_arns = MskIamPolicies(names.MSK_IAM, MskIamArgs(model, config.msk.arn, config.iam), aws_opts).policy_arns
 
     if config.network is not None:

@@ -89,8 +89,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True, strict=True)
 
     @classmethod
-    def key(cls, field_name: str) -> str:
-        """The YAML key of a field: `aws_region` -> `awsRegion`."""
+    def key(cls, field_name: str) -> str:  # the YAML key of a field: `aws_region` -> `awsRegion`
         return cls.model_fields[field_name].alias or field_name
 
 
@@ -113,11 +112,10 @@ class ClusterConfig(_Model):
     client_cert: str | None = None  # mTLS client certificate (file path); SSL/SASL_SSL only
     client_key: str | None = None  # its private key (file path)
     timeout_seconds: Count = 120
-    # How long the program waits for the cluster when it reads the live topics before declaring
-    # anything (safety/live_cluster.py); unreachable, the run is refused after this.
     # A preview may go on without the cluster (from the stack's state, said at the top) only where the
     # stack allows it: CI runners with no path to the brokers. `up` always reads the cluster first.
     preview_offline: bool = False
+    # How long the program waits for the cluster it reads before declaring anything (safety/live_cluster.py).
     live_check_timeout_seconds: Annotated[float, _number("a number of seconds, more than 0 and at most 60",
                                                          lambda v: 0 < v <= 60, int, float)] = 5
     aws_region: str | None = None  # AWS_MSK_IAM only: defaults to the region of msk.clusterArn
@@ -164,8 +162,7 @@ class TopicsConfig(_Model):
     backend: Literal["kafka", "msk"] = "kafka"
     name_prefix: str = ""
     partitions: Count = 3
-    # Partitions can never be removed: a count above this bound (a typo's extra zero) is refused at preview.
-    max_partitions: Count = 100
+    max_partitions: Count = 100  # partitions can never be removed: more (a typo's extra zero) is refused
     replication_factor: Count = 3
     min_insync_replicas: Count | None = None
     protect: bool = True  # false only in throwaway test stacks: removing them then deletes their topics
@@ -173,8 +170,7 @@ class TopicsConfig(_Model):
     # The named override for changes Kafka cannot make in place (partition decrease, rename, an MSK
     # replication-factor change): the logical keys of the topics whose messages may be destroyed.
     accept_data_loss: list[TopicKey] = []
-    # Every topic is keyed (catalog.partition_key): a partition increase is refused unless listed here.
-    accept_key_remap: list[TopicKey] = []
+    accept_key_remap: list[TopicKey] = []  # all topics are keyed: an increase is refused unless listed here
 
     @field_validator("accept_data_loss", "accept_key_remap")
     @classmethod
@@ -226,13 +222,15 @@ class RoleSettings(_Model):
 
 
 class ServerSettings(RoleSettings):
-    group_prefix: str | None = None  # the server's own consumer groups, if it uses any
+    group_prefix: str | None = None  # unset: every group, as the vendor documents; set: only these groups
     transactional_id_prefix: str | None = None  # its transactional producers, if any
+    narrow_to_read_write: bool = False  # below the vendor's grants on purpose: Read/Write on its topics only
 
     _prefixes = field_validator("group_prefix", "transactional_id_prefix")(_prefix_check)
 
     def for_model(self) -> access_model.RoleSettings:
-        return access_model.RoleSettings(tuple(self.principals), self.group_prefix, self.transactional_id_prefix)
+        return access_model.RoleSettings(tuple(self.principals), self.group_prefix, self.transactional_id_prefix,
+                                         self.narrow_to_read_write)
 
 
 class ExternalConsumersSettings(RoleSettings):
@@ -246,6 +244,8 @@ class ExternalConsumersSettings(RoleSettings):
 
 class AccessConfig(_Model):
     create_scram_users: bool = False  # create each principal's SCRAM credential from principalPasswords
+    # Bindings on the cluster that touch the stack and that it does not declare: named (report), or deleted by `up`.
+    unmanaged_bindings: Literal["report", "remove"] = "report"
     server: ServerSettings = ServerSettings()
     dynamodb_streams_lambda: RoleSettings = RoleSettings()
     external_consumers: ExternalConsumersSettings = ExternalConsumersSettings()

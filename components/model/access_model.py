@@ -16,8 +16,11 @@ from typing import Literal
 
 from components.model.catalog import CATALOG, Access
 
-ResourceType = Literal["topic", "group", "transactional-id"]
-Action = Literal["consume", "produce"]
+ResourceType = Literal["topic", "group", "transactional-id", "cluster"]
+# "manage": what the vendor grants the server on its topics beyond reading and writing them (Kafka's `All`);
+# "describe": describing the cluster (the vendor's IAM DescribeCluster).
+Action = Literal["consume", "produce", "manage", "describe"]
+EVERY_GROUP = "*"  # the vendor grants the server every group of the cluster unless a groupPrefix narrows it
 # Who governs the clients' access: AWS_MSK_IAM clients IAM policies, SASL and TLS clients Kafka
 # ACLs; PLAINTEXT identifies no one, so nothing can be enforced.
 Enforcer = Literal["kafka-acls", "msk-iam", "none"]
@@ -29,12 +32,16 @@ class Role:
     title: str
     consumes: tuple[str, ...]  # topic keys of the catalogue
     produces: tuple[str, ...]
+    # The vendor's grants beyond consume/produce (the server's, as the seed documents them): these topics
+    # managed, every group (unless a group prefix is set), the cluster described. A stack may narrow them.
+    manages: tuple[str, ...] = ()
 
 
 ROLES: tuple[Role, ...] = (
     # The server owns every topic: the linearizer reads and writes proposals, it answers
     # async commands and publishes database events.
-    Role("server", "EvidentSource server", tuple(t.key for t in CATALOG), tuple(t.key for t in CATALOG)),
+    Role("server", "EvidentSource server", tuple(t.key for t in CATALOG), tuple(t.key for t in CATALOG),
+         manages=tuple(t.key for t in CATALOG)),
     Role("dynamodbStreamsLambda", "DynamoDB-Streams Lambda", (), tuple(t.key for t in CATALOG if t.lambda_writes)),
     Role("externalConsumers", "External consumers", tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_READ), ()),
     Role("externalProducers", "External producers", (), tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_WRITE)),
@@ -49,6 +56,7 @@ class RoleSettings:
     principals: tuple[str, ...] = ()
     group_prefix: str | None = None  # its consumer groups, if it consumes with any
     transactional_id_prefix: str | None = None  # its transactional producers, if any
+    narrowed: bool = False  # the stack narrowed the role below the vendor's grants (access.server.narrowToReadWrite)
 
 
 @dataclass(frozen=True, order=True)
@@ -65,6 +73,7 @@ class RoleAccess:
     role: Role
     principals: tuple[str, ...]
     grants: tuple[Grant, ...]
+    removed: tuple[Grant, ...] = ()  # the vendor's grants this stack narrowed away (narrowed_away)
 
     @property
     def produces(self) -> bool:
@@ -95,18 +104,33 @@ def grants_for(role: Role, settings: RoleSettings, topic_names: Mapping[str, str
     """What one role may do, in Kafka's terms but independent of any enforcer."""
     grants = [Grant("topic", k, topic_names[k], False, "consume") for k in role.consumes]
     grants += [Grant("topic", k, topic_names[k], False, "produce") for k in role.produces]
+    vendor = bool(role.manages) and not settings.narrowed
+    if vendor:
+        grants += [Grant("topic", k, topic_names[k], False, "manage") for k in role.manages]
+        grants.append(Grant("cluster", "cluster", "kafka-cluster", False, "describe"))
     if role.consumes and settings.group_prefix:
         # A consumer that uses a group needs that group too (the seed forgot it).
         grants.append(Grant("group", settings.group_prefix, settings.group_prefix, True, "consume"))
+    elif vendor:  # nobody outside the vendor knows the server's group names: every group, as documented
+        grants.append(Grant("group", "all-groups", EVERY_GROUP, False, "consume"))
     if role.produces and settings.transactional_id_prefix:
         prefix = settings.transactional_id_prefix
         grants.append(Grant("transactional-id", prefix, prefix, True, "produce"))
     return tuple(sorted(grants))
 
 
+def narrowed_away(role: Role, settings: RoleSettings, topic_names: Mapping[str, str]) -> tuple[Grant, ...]:
+    """What the stack removed from the vendor's grants of this role (a groupPrefix in place of every group,
+    access.server.narrowToReadWrite): empty for a role the vendor documents no such grants for."""
+    if not role.manages:
+        return ()
+    vendor = grants_for(role, RoleSettings(settings.principals, None, settings.transactional_id_prefix), topic_names)
+    return tuple(sorted(set(vendor) - set(grants_for(role, settings, topic_names))))
+
+
 def build(enforcer: Enforcer, settings: Mapping[str, RoleSettings], topic_names: Mapping[str, str]) -> AccessModel:
     """The model of a stack: `settings` per role key, `topic_names` per catalogue key (the names declared in
     this run, which data safety may hold at the old ones in the run that lifts a topic's protection)."""
-    roles = tuple(RoleAccess(role, settings[role.key].principals, grants_for(role, settings[role.key], topic_names))
-                  for role in ROLES)
+    roles = tuple(RoleAccess(role, settings[role.key].principals, grants_for(role, settings[role.key], topic_names),
+                             narrowed_away(role, settings[role.key], topic_names)) for role in ROLES)
     return AccessModel(enforcer, roles)

@@ -1,4 +1,8 @@
-"""The access model as Kafka ACL bindings, least privilege (pure; resources/kafka_acls.py declares them).
+"""The access model as Kafka ACL bindings (pure; resources/kafka_acls.py declares them).
+
+The server gets what its vendor documents (the seed's `All` on its topics, written out one
+operation per binding, and every group unless its groupPrefix is set); the other roles get
+least privilege:
 
 - Consume = topic Read, plus group Read on the role's group prefix (PREFIXED): a consumer
   in a group needs both, which the seed forgot. Produce = topic Write. Both imply Describe.
@@ -20,9 +24,13 @@ from dataclasses import dataclass
 from components.model.access_model import AccessModel, Grant
 from components.model.names import slug
 
-OPERATION = {("topic", "consume"): "Read", ("topic", "produce"): "Write",
-             ("group", "consume"): "Read", ("transactional-id", "produce"): "Write"}
-RESOURCE_TYPE = {"topic": "Topic", "group": "Group", "transactional-id": "TransactionalID"}
+# Each abstract grant as Kafka operations. "manage" writes out, one by one, the rest of what the vendor's
+# `--operation All` on a topic stands for (Read and Write come with consume and produce). The vendor's
+# DescribeCluster is an IAM action only: its Kafka ACLs grant nothing on the cluster, so neither do these.
+OPERATIONS = {("topic", "consume"): ("Read",), ("topic", "produce"): ("Write",),
+              ("topic", "manage"): ("Create", "Delete", "Alter", "Describe", "DescribeConfigs", "AlterConfigs"),
+              ("group", "consume"): ("Read",), ("transactional-id", "produce"): ("Write",), ("cluster", "describe"): ()}
+RESOURCE_TYPE = {"topic": "Topic", "group": "Group", "transactional-id": "TransactionalID", "cluster": "Cluster"}
 
 
 @dataclass(frozen=True, order=True)
@@ -42,13 +50,15 @@ class AclBinding:
                          self.resource_type, self.resource_name, self.pattern))
 
 
-def binding(principal: str, grant: Grant) -> tuple[str, AclBinding]:
-    """(stable resource-name suffix, binding) for one principal's grant."""
-    operation = OPERATION[(grant.resource_type, grant.action)]
-    suffix = "-".join((slug(principal.removeprefix("User:")), operation.lower(), grant.resource_type,
-                       slug(grant.key) + ("*" if grant.prefixed else "")))
-    return suffix, AclBinding(principal, operation, RESOURCE_TYPE[grant.resource_type], grant.name,
-                              "Prefixed" if grant.prefixed else "Literal")
+def bindings(principal: str, grant: Grant) -> list[tuple[str, AclBinding]]:
+    """(stable resource-name suffix, binding) for each Kafka operation of one principal's grant."""
+    found = []
+    for operation in OPERATIONS[(grant.resource_type, grant.action)]:
+        suffix = "-".join((slug(principal.removeprefix("User:")), operation.lower(), grant.resource_type,
+                           slug(grant.key) + ("*" if grant.prefixed else "")))
+        found.append((suffix, AclBinding(principal, operation, RESOURCE_TYPE[grant.resource_type], grant.name,
+                                         "Prefixed" if grant.prefixed else "Literal")))
+    return found
 
 
 def acl_bindings(model: AccessModel) -> dict[str, AclBinding]:
@@ -56,8 +66,7 @@ def acl_bindings(model: AccessModel) -> dict[str, AclBinding]:
     found: dict[str, AclBinding] = {}
     for access in model.roles:
         for principal in access.principals:
-            for grant in access.grants:
-                suffix, acl = binding(principal, grant)
+            for suffix, acl in (pair for grant in access.grants for pair in bindings(principal, grant)):
                 if found.setdefault(suffix, acl) != acl:
                     raise ValueError(f"two different ACLs would share the resource name {suffix!r}: "
                                      f"{found[suffix]} and {acl}; rename a principal or prefix")

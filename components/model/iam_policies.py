@@ -6,7 +6,10 @@ access control. Compared with the seed's policies:
   ARNs, and groups are limited to the role's group prefix (the seed allowed every group);
 - every producing role gets kafka-cluster:WriteDataIdempotently on the cluster: clients
   are idempotent by default and InitProducerId fails without it (the seed forgot it);
-- no CreateTopic or DescribeCluster: this program creates the topics, clients never need them.
+- the server keeps what its vendor documents: DescribeCluster, CreateTopic on its four topics
+  (exact ARNs, not the seed's `evidentsource-*` wildcard) and every group unless its groupPrefix
+  is set; nobody outside the vendor knows its start-up calls or group names. A stack may narrow it
+  (access.server.narrowToReadWrite), and the accessEnforcement output then lists what was removed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from components.model.arns import MskClusterArn
 
 VERSION = "2012-10-17"
 TOPIC_ACTIONS = {"consume": ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"),
-                 "produce": ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData")}
+                 "produce": ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"),
+                 "manage": ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic")}
 GROUP_ACTIONS = ("kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup")
 TRANSACTIONAL_ID_ACTIONS = ("kafka-cluster:AlterTransactionalId", "kafka-cluster:DescribeTransactionalId")
 
@@ -29,7 +33,8 @@ def _statement(sid: str, actions: set[str] | tuple[str, ...], resources: list[st
 
 def policy_document(access: RoleAccess, cluster: MskClusterArn) -> dict:
     """The IAM policy of one role on one MSK cluster."""
-    connect = {"kafka-cluster:Connect"} | ({"kafka-cluster:WriteDataIdempotently"} if access.produces else set())
+    connect = {"kafka-cluster:Connect"} | ({"kafka-cluster:WriteDataIdempotently"} if access.produces else set()) \
+        | ({"kafka-cluster:DescribeCluster"} if any(g.resource_type == "cluster" for g in access.grants) else set())
     statements = [_statement("Connect", connect, [cluster.cluster])]
     # One statement per distinct action set, so the server's read-write topics stay one block.
     actions_by_topic: dict[str, set[str]] = {}
@@ -43,7 +48,7 @@ def policy_document(access: RoleAccess, cluster: MskClusterArn) -> dict:
         reads, writes = "kafka-cluster:ReadData" in actions, "kafka-cluster:WriteData" in actions
         sid = "ReadWriteTopics" if reads and writes else "ReadTopics" if reads else "WriteTopics"
         statements.append(_statement(sid, actions, arns))
-    groups = [cluster.group_prefix(g.name) for g in access.grants if g.resource_type == "group"]
+    groups = [cluster.group_prefix(g.name if g.prefixed else "") for g in access.grants if g.resource_type == "group"]
     if groups:
         statements.append(_statement("ConsumerGroups", GROUP_ACTIONS, groups))
     transactional = [cluster.transactional_id_prefix(g.name) for g in access.grants if g.resource_type == "transactional-id"]

@@ -8,8 +8,9 @@ recreated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from components.model.access_model import AccessModel
 from components.model.acl_bindings import AclBinding
 from components.model.names import acl_resource
 from components.safety import messages
@@ -25,3 +26,40 @@ def acl_imports(bindings: Mapping[str, AclBinding], prior: PriorState,
     imports = {suffix: binding.import_id for suffix, binding in sorted(bindings.items())
                if acl_resource(suffix) not in prior.acls and binding.import_id in live.acl_ids}
     return imports, []
+
+
+def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model: AccessModel,
+              topic_names: Iterable[str]) -> list[AclBinding]:
+    """The bindings on the cluster that touch what the stack manages (one of its topics, a group or
+    transactional-id prefix of its roles, one of its principals) and that it does not declare (pure)."""
+    declared_ids = {b.import_id for b in declared.values()}
+    topics = set(topic_names)
+    prefixes: dict[str, set[str]] = {"group": set(), "transactional-id": set()}
+    for access in model.roles:
+        for grant in access.grants:
+            if grant.resource_type in prefixes and grant.prefixed:
+                prefixes[grant.resource_type].add(grant.name)
+    principals = set(model.principals())
+
+    def covers(b: AclBinding, name: str, prefix: bool) -> bool:
+        """Whether the binding's resource pattern reaches `name` (or, if `prefix`, some name starting with it)."""
+        if b.pattern == "Literal":
+            return b.resource_name in ("*", name) or (prefix and b.resource_name.startswith(name))
+        return b.pattern == "Prefixed" and (name.startswith(b.resource_name) or
+                                            (prefix and b.resource_name.startswith(name)))
+
+    def touches(b: AclBinding) -> bool:
+        if b.principal in principals:
+            return True
+        if b.resource_type == "Topic":
+            return any(covers(b, t, False) for t in topics)
+        kind = {"Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type, "")
+        return any(covers(b, p, True) for p in prefixes.get(kind, ()))
+
+    found = [from_import_id(i) for i in sorted(set(live_ids) - declared_ids)]
+    return [b for b in found if touches(b)]
+
+
+def from_import_id(import_id: str) -> AclBinding:
+    principal, host, operation, permission, resource_type, name, pattern = import_id.split("|")
+    return AclBinding(principal, operation, resource_type, name, pattern, host, permission)

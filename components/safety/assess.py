@@ -123,6 +123,8 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
 
     _config_cuts(config, w, before, now, live, accepted, a)
     _kafka_verdicts(config, w, live, a)
+    if w.key in config.topics.accept_key_remap and not (current is not None and w.partitions > current.partitions):
+        a.warnings.append(messages.remap_still_listed(w))
     if accepted:
         a.warnings.append(messages.still_listed(w))
     ignored = _stale_state(w, before, now, msk, a)

@@ -19,8 +19,9 @@ import pulumi
 
 from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
-from components.safety import live_cluster, messages, prior_state
-from components.safety.acl_adoption import acl_imports
+from components.safety import acl_removal, live_cluster, messages, prior_state
+from components.model.access_model import AccessModel
+from components.safety.acl_adoption import acl_imports, unmanaged
 from components.safety.assess import Assessment, assess
 from components.safety.live_cluster import LiveCluster
 from components.safety.prior_state import PriorState
@@ -59,7 +60,8 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     if config.adopt.import_document:  # refused in `up`; in a preview, said, so a stack file that keeps it shows
         report([], [messages.import_document_preview()], [] if pulumi.runtime.is_dry_run() else
                [messages.import_document_in_up()])
-    live = readers.live(config, config.adopt.acls)
+    # The bindings are read whenever Kafka ACLs govern the stack: those it does not declare are reported.
+    live = readers.live(config, config.adopt.acls or config.enforcer == "kafka-acls")
     if live.refused:  # the brokers answered and refused the stack's TLS or login: nothing here could work
         login = config.login.username if config.login else "(none)"
         report([], [], [messages.connection_refused(live.refused, config.connection.bootstrap,
@@ -80,6 +82,30 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     assessment = assess(config, wanted_topics(config), prior, live, config.adopt.import_document)
     report(assessment.notes, assessment.warnings, assessment.refusals)
     return assessment
+
+
+def unmanaged_acls(config: StackConfig, assessment: Assessment, model: AccessModel,
+                   bindings: Mapping[str, AclBinding]) -> None:
+    """Warn of each binding on the cluster that touches what the stack manages and that it does not declare."""
+    if model.enforcer == "msk-iam":
+        pulumi.log.info("IAM policies attached to the roles outside this stack are not read: only the policies "
+                        "this stack declares are shown")
+        return
+    live = assessment.live
+    if model.enforcer != "kafka-acls" or not live.reachable:
+        return
+    if live.acl_ids is None:
+        pulumi.log.warn(f"the cluster's ACL bindings could not be read ({live.acls_why or 'not listed'}), so "
+                        "bindings on the cluster that this stack does not declare cannot be shown")
+        return
+    found = unmanaged(bindings, live.acl_ids, model, config.topic_names().values())
+    remove = config.access.unmanaged_bindings == "remove"
+    for binding in found:
+        pulumi.log.warn(messages.unmanaged_binding(binding, remove, pulumi.runtime.is_dry_run()))
+    if remove and found and not pulumi.runtime.is_dry_run():
+        problems = acl_removal.delete(config, found)
+        report([f"access.unmanagedBindings: remove: deleted {len(found) - len(problems)} binding(s)"], [],
+               [messages.removal_failed(p) for p in problems])
 
 
 def adopt_acls(config: StackConfig, assessment: Assessment, bindings: Mapping[str, AclBinding]) -> dict[str, str]:

@@ -62,6 +62,7 @@ class LiveCluster:
     by_design: bool = False  # not read because this kind of cluster is not read here (AWS_MSK_IAM), not a failure
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     acl_ids: frozenset[str] | None = None  # import ids of every binding; None when not read
+    acls_why: str = ""  # why the bindings could not be read, when they were asked for
     # What the brokers said of this run's changes, asked with validate-only requests (nothing is changed):
     rejected: dict[str, validate.Rejected] = field(default_factory=dict)  # topic name -> why Kafka would reject it
     denied: dict[str, str] = field(default_factory=dict)  # topic name -> the operation the login may not do on it
@@ -76,6 +77,17 @@ def acl_import_id(binding: Any) -> str:
     return AclBinding(binding.principal, _OPERATION[binding.operation.name], _RESOURCE_TYPE[binding.restype.name],
                       binding.name, _PATTERN[binding.resource_pattern_type.name], binding.host,
                       _PERMISSION[binding.permission_type.name]).import_id
+
+
+def spelled(b: AclBinding) -> tuple:
+    """A binding as confluent_kafka's AclBinding / AclBindingFilter arguments (the inverse of acl_import_id)."""
+    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    def back(table: dict[str, str], value: str) -> str:
+        return next(k for k, v in table.items() if v == value)
+    return (ResourceType[back(_RESOURCE_TYPE, b.resource_type)], b.resource_name,
+            ResourcePatternType[back(_PATTERN, b.pattern)], b.principal, b.host,
+            AclOperation[back(_OPERATION, b.operation)], AclPermissionType[back(_PERMISSION, b.permission)])
 
 
 def client_settings(config: StackConfig, timeout: float) -> dict[str, Any]:
@@ -142,8 +154,10 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
             topics[w.name], changed[w.name] = _with_configs(admin, topics[w.name], metadata.topics[w.name], w.configs,
                                                             timeout)
     acl_ids = _acl_ids(admin, timeout) if with_acls else None
-    if isinstance(acl_ids, str):
-        return LiveCluster.unavailable(acl_ids)
+    acls_why = acl_ids if isinstance(acl_ids, str) else ""
+    if acls_why and config.adopt.acls:
+        return LiveCluster.unavailable(acls_why)
+    acl_ids = None if acls_why else acl_ids
     silent = _silent(sorted(f"{b.host}:{b.port}" for b in metadata.brokers.values()), min(timeout, 3))
     brokers = len(metadata.brokers) - len(silent)
     rejected: dict[str, validate.Rejected] = {}
@@ -152,7 +166,7 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
         remap = {w.name for w in wanted if w.key in config.topics.accept_key_remap}
         rejected, denied = validate.changes(admin, [w for w in wanted if w.name not in unauthorized], topics, changed,
                                             remap, brokers, timeout)
-    return LiveCluster(True, brokers=brokers, silent=silent, topics=topics, acl_ids=acl_ids,
+    return LiveCluster(True, brokers=brokers, silent=silent, topics=topics, acl_ids=acl_ids, acls_why=acls_why,
                        unauthorized=unauthorized, rejected=rejected, denied=denied)
 
 

@@ -75,6 +75,11 @@ def key_remap_accepted(w: Wanted, have: int) -> str:
         "drained first. Remove it from the list once the change is done"))
 
 
+def remap_still_listed(w: Wanted) -> str:
+    return (f"{w.key}: {REMAP_OVERRIDE} lists it but this run adds no partitions to {w.name!r}: remove it from the "
+            "list, or a later increase would move keys without a word")
+
+
 def msk_replication(w: Wanted, have: int, where_: str) -> str:
     return coded(refusals.REPLICATION_REPLACE, (
         f"{w.key}: replicationFactor {have} -> {w.replication_factor} asked for {w.name!r} "
@@ -225,6 +230,22 @@ def change_not_permitted(w: Wanted, login: str, operation: str) -> str:
         f"{w.key}: this stack's own login {login!r} may not {need} {w.name!r} (Kafka denied {operation} to a "
         f"validate-only request, so nothing was changed; `up` would have failed half-way). Give the login "
         f"{operation} on the stack's topics, or use an admin login"))
+
+
+def unmanaged_binding(b, remove: bool, preview: bool) -> str:
+    fate = ("access.unmanagedBindings is remove, so `up` deletes it (access lost)" if remove and preview else
+            "access.unmanagedBindings is remove, so this run deletes it (access lost)" if remove else
+            "it touches what this stack manages, and the stack's access model does not include it "
+            "(access.unmanagedBindings: remove deletes it)")
+    return coded(refusals.UNMANAGED_BINDING, (
+        f"on the cluster, not in the stack: {b.principal} {b.permission} {b.operation} on {b.resource_type} "
+        f"{b.resource_name!r} ({b.pattern}, host {b.host}): {fate}"))
+
+
+def removal_failed(problem: str) -> str:
+    return coded(refusals.REMOVAL_FAILED, (
+        f"access.unmanagedBindings: remove could not delete exactly one binding: {problem}; nothing else of this run "
+        "was changed"))
 
 
 def unreachable(brokers: str, why: str, preview: bool) -> str:

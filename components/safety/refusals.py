@@ -13,6 +13,7 @@ import re
 
 DATA_LOSS = "data-loss"  # the family whose changes would destroy a topic's messages
 ACCEPTED_DATA_LOSS = "accepted:data-loss"  # a warning: the stack accepted that loss by name
+UNMANAGED_BINDING = "access:unmanaged"  # a warning: a binding on the cluster that touches the stack, not declared
 
 PARTITION_DECREASE = "data-loss:partition-decrease"
 RENAME = "data-loss:rename"
@@ -23,6 +24,7 @@ CONFIG_CUT = {"retention.ms": "data-loss:retention-cut", "retention.bytes": "dat
               "cleanup.policy": "data-loss:compaction-off"}  # topic config changes that make Kafka delete messages
 KEY_REMAP = "ordering:key-remap"  # a partition increase on a keyed topic: keys move to other partitions
 ACCEPTED_KEY_REMAP = "accepted:key-remap"  # a warning: the stack accepted that remap by name
+WARNING_CODES = frozenset({ACCEPTED_DATA_LOSS, ACCEPTED_KEY_REMAP, UNMANAGED_BINDING})  # not refusals
 KAFKA_REJECTS = "invalid:kafka-rejects"  # the brokers, asked validate-only, would reject the change
 REPLICATION_ABOVE_BROKERS = "impossible:replication-above-brokers"
 CLUSTER_DEGRADED = "impossible:cluster-degraded"  # fewer brokers answer than the topics' min ISR
@@ -34,6 +36,7 @@ IMPORT_DOCUMENT_IN_UP = "adopt:import-document-in-up"
 CONNECTION_TLS = "connection:tls"  # the brokers answered, and the TLS handshake failed
 CONNECTION_LOGIN = "connection:login"  # the brokers answered, and rejected the stack's own login
 CONNECTION_NOT_AUTHORIZED = "connection:not-authorized"  # the login may not see the stack's topics
+REMOVAL_FAILED = "access:removal-failed"  # access.unmanagedBindings: remove could not delete a binding exactly
 CONNECTION_UNREACHABLE = "connection:unreachable"  # no broker answered (a preview may go on if the stack allows it)
 
 _CODED = re.compile(r"^\[(?P<code>[a-z-]+:[a-z-]+)\] ")

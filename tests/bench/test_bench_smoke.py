@@ -17,9 +17,9 @@ from bench import report, run
 pytestmark = pytest.mark.timeout(900)
 
 # The ACL stack with one external consumer (Pulumi.staging.yaml's shape): 4 topics, 4 SCRAM users and
-# 14 ACLs (server: 4 topics x Read and Write, and its group; Lambda 1; consumer: 2 topics and its group;
-# producer 1).
-BASE_WORK = 4 + 4 + 14
+# 38 ACLs (server: 4 topics x the 8 operations of the vendor's `All`, and every group; Lambda 1; consumer:
+# 2 topics and its group; producer 1).
+BASE_WORK = 4 + 4 + 38
 SEED_WORK = 4 + 10  # four topics and the seven commands' ten bindings
 PER_CONSUMER = 1 + 3  # one SCRAM user and three ACLs (two topic Reads, one group Read)
 
@@ -52,12 +52,15 @@ def test_every_measurement_has_one_sample_with_its_context(results):
     entries = {(e["key"], e["size"]): e for e in data["entries"]}
     assert set(entries) == {
         ("seed", 1), ("floor-seed", 1), ("preview-create", 1), ("up", 1), ("preview-noop", 1),
-        ("preview-change", 1), ("floor", 1), ("dev-preview-noop", 0),
-        ("up", 2), ("up-fast", 2), ("preview-noop", 2), ("preview-noop-nolog", 2), ("preview-change", 2),
-        ("floor", 2)}
+        ("preview-noop-refresh", 1), ("preview-change", 1), ("floor", 1), ("dev-preview-noop", 0),
+        ("up", 2), ("up-fast", 2), ("preview-noop", 2), ("preview-noop-refresh", 2), ("preview-noop-nolog", 2),
+        ("preview-change", 2), ("floor", 2),
+        ("tofu-apply", 2), ("tofu-plan-noop", 2), ("tofu-plan-noop-refresh", 2), ("tofu-plan-change", 2)}
     for key, entry in entries.items():
         (sample,) = entry["samples"]
-        assert sample["wall_s"] > 0 and sample["load"] >= 0 and sample["returncode"] == 0, key
+        # `tofu plan -detailed-exitcode` exits 2 when it found the change it was given
+        assert sample["wall_s"] > 0 and sample["load"] >= 0, key
+        assert sample["returncode"] == (2 if key[0] == "tofu-plan-change" else 0), key
         if key[0] not in ("floor", "floor-seed"):
             assert sample["peak_rss"] > 0, key
     for key in ("up", "preview-noop"):
@@ -76,22 +79,32 @@ def test_counts_are_the_work_each_procedure_really_does(results):
     assert entries[("up", 2)] == entries[("up-fast", 2)] == entries[("up", 1)] + PER_CONSUMER
     assert entries[("preview-noop-nolog", 2)] == entries[("preview-noop", 2)]  # only at the largest size
     assert entries[("dev-preview-noop", 0)] == 7  # stack, provider, component, four topics
+    # The peer manages exactly the floor's work: the same topics, bindings and SCRAM users, no more, no less.
+    assert entries[("tofu-apply", 2)] == entries[("floor", 2)]
+    assert {entries[(k, 2)] for k in ("tofu-plan-noop", "tofu-plan-noop-refresh", "tofu-plan-change")} == {
+        entries[("floor", 2)]}
 
 
 def test_markdown_report_is_well_formed(results):
     markdown = (results / "bench.md").read_text()
     assert markdown.startswith("# Benchmark")
     assert re.search(r"Machine: \d+ cores .*, [\d.]+ GiB memory", markdown)
-    main, targets, cpu = tables(markdown)
-    for table in (main, targets, cpu):
+    main, targets, pairs, peer_targets, cpu = tables(markdown)
+    for table in (main, targets, pairs, peer_targets, cpu):
         assert all(len(row) == len(table[0]) for row in table), table
-    assert len(main) == 1 + 14
+    assert len(main) == 1 + 20
     assert {row[0] for row in main[1:]} == set(report.LABELS.values())
     for row in main[1:]:
         median, low, high = (float(x) for x in row[3:6])
         assert low <= median <= high
     assert len(targets) == 1 + 8
     assert {row[2] for row in targets[1:]} <= {"met", "**not met**", "not measured"}
+    # One row per paired measurement at the scale step, the ratio computed from the two medians.
+    assert [row[0] for row in pairs[1:]] == ["from empty, each CLI's defaults", "no-op, no refresh",
+                                             "no-op, with refresh", "one change, no refresh"]
+    for row in pairs[1:]:
+        assert abs(float(row[3]) / float(row[4]) - float(row[5].rstrip("x"))) < 0.02 * float(row[5].rstrip("x")) + 0.01
+    assert len(peer_targets) == 1 + 5 and {row[2] for row in peer_targets[1:]} == {"not measured"}  # no 10 or 500
 
 
 def test_plot_is_a_png(results):

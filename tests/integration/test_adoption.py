@@ -16,6 +16,7 @@ byte for byte; the seed's bindings that the program does not declare left in pla
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -126,12 +127,34 @@ def assert_adopted(seeded: dict, secure_admin: AdminClient, way: str) -> None:
            "adopted: 0 topic creates/replaces/deletes, retention applied in place, messages byte for byte")
 
 
+# What the seed's commands grant and the program does not declare: the server's `All` on each topic, and the
+# external roles' Describe (implied by their Read and Write). Transcribed from the seed's kafka-acls.sh lines.
+LEFTOVERS = [*(("User:evidentsource", "All", name) for name in NAMES.values()),
+             ("User:external-consumer", "Describe", NAMES["databaseEvents"]),
+             ("User:external-consumer", "Describe", NAMES["asyncResponses"]),
+             ("User:external-producer", "Describe", NAMES["asyncCommands"])]
+
+
+def assert_leftovers_named(output: str) -> None:
+    """Each leftover binding named once in the run's diagnostics, on its own line, and nothing else called unmanaged."""
+    diagnostics = output.split("Diagnostics:", 1)[-1].split("Resources:", 1)[0]
+    named = [line for line in diagnostics.splitlines() if "[access:unmanaged]" in line]
+    for principal, operation, topic in LEFTOVERS:
+        line = f"[access:unmanaged] on the cluster, not in the stack: {principal} Allow {operation} on Topic '{topic}'"
+        assert sum(line in n for n in named) == 1, (line, output[-4000:])
+    assert len(named) == len(LEFTOVERS), named
+
+
 def test_adopt_setting_imports_then_updates_in_place(project, secure_broker, secure_admin, seeded):
     stack = project.stack(staging_shape(secure_broker, {"topics": True, "acls": True}))
     login(stack, secure_broker)
     try:
+        lines: list[str] = []
+        preview = stack.preview(on_output=lines.append).stdout
+        assert_leftovers_named(preview)
         events = Events()
-        result = stack.up(on_event=events)
+        result = stack.up(on_event=events, on_output=lines.append)
+        assert_leftovers_named(result.stdout)
         topic_ops = events.ops(TOPIC)
         assert sorted(topic_ops) == ["import"] * 4 + ["update"] * 4, topic_ops
         assert events.ops(ACL).count("import") == ADOPTED_ACLS and "delete" not in events.ops(ACL)
@@ -175,3 +198,37 @@ def test_adopt_tool_writes_an_import_document(project, secure_broker, secure_adm
         teardown(stack)
 
 
+
+
+def test_unmanaged_bindings_remove_deletes_exactly_the_seeds_leftovers_then_every_role_verifies(
+        project, secure_broker, secure_admin, seeded):
+    config = staging_shape(secure_broker, {"topics": True, "acls": True})
+    config["access"] = {**config["access"], "createScramUsers": True}
+    stack = project.stack(config)
+    login(stack, secure_broker)
+    for principal in PRINCIPALS:
+        stack.set_config(f"{NS}:principalPasswords.{principal.removeprefix('User:')}",
+                         auto.ConfigValue(f"pw-{principal.removeprefix('User:')}-7", secret=True), path=True)
+    leftover_ids = {f"{p}|*|{op}|Allow|Topic|{topic}|Literal" for p, op, topic in LEFTOVERS}
+    try:
+        stack.up()  # adopted, leftovers reported
+        assert leftover_ids <= live_acls(secure_admin)
+        stack.set_config(f"{NS}:access", auto.ConfigValue(json.dumps({**config["access"],
+                                                                       "unmanagedBindings": "remove"})))
+        before = live_acls(secure_admin)
+        preview = stack.preview().stdout
+        assert_leftovers_named(preview)
+        assert preview.count("access.unmanagedBindings is remove, so `up` deletes it (access lost)") >= len(LEFTOVERS)
+        assert live_acls(secure_admin) == before  # a preview deletes nothing
+        result = stack.up()
+        assert_leftovers_named(result.stdout)
+        assert f"access.unmanagedBindings: remove: deleted {len(LEFTOVERS)} binding(s)" in result.stdout
+        assert live_acls(secure_admin) == before - leftover_ids  # exactly those seven, nothing else
+        assert "[access:unmanaged]" not in stack.preview().stdout  # nothing left over
+        verified = subprocess.run([sys.executable, "-m", "tools.ops.verify", "--stack", stack.name, "--project-dir",
+                                   str(project.root)], env=os.environ, capture_output=True, text=True, timeout=600)
+        assert verified.returncode == 0 and "UNEXPECTED" not in verified.stdout, verified.stdout + verified.stderr
+        assert {line.split()[0] for line in verified.stdout.splitlines()[1:-1]} == {
+            "server", "externalConsumers", "externalProducers"}, verified.stdout
+    finally:
+        teardown(stack)

@@ -194,3 +194,15 @@ def test_markdown_survives_backticks_and_pipes():
     report = render(parse(digest(step("create", ACL, "a", None, acl(principal="User:we`ird|name")))))
     assert "``User:we`ird|name``" in report.markdown  # the banner: a longer fence
     assert "``User:we`ird\\|name``" in report.markdown  # the table: the pipe escaped
+
+
+def test_bindings_on_the_cluster_not_in_the_stack_get_their_own_heading_one_line_each():
+    warnings = [{"severity": "warning", "message": (
+        f"[access:unmanaged] on the cluster, not in the stack: User:evidentsource Allow All on Topic '{t}' (Literal, "
+        "host *): it touches what this stack manages, and the stack's access model does not include it\n")}
+        for t in ("evidentsource-database-events", "evidentsource-async-commands")]
+    report = render(parse(digest(diagnostics=warnings)))
+    section = report.markdown.split("#### On the cluster, not in the stack", 1)[1]
+    assert "2 ACL binding(s) touch what this stack manages" in section
+    assert "- User:evidentsource Allow All on Topic 'evidentsource-database-events' (Literal, host *)" in section
+    assert section.count("\n- User:evidentsource Allow All on Topic") == 2

@@ -43,15 +43,27 @@ def test_grants_use_configured_names_and_add_the_consumers_group():
     assert not consumers.produces
 
 
-def test_the_servers_groups_and_transactional_ids_only_when_configured():
+def test_the_server_gets_every_group_unless_a_group_prefix_narrows_it_and_transactional_ids_only_when_set():
     configured = load.parse(SCRAM).access_model().role("server")
     kinds = {(g.resource_type, g.name) for g in configured.grants if g.resource_type != "topic"}
-    assert kinds == {("group", "evidentsource-server-"), ("transactional-id", "evidentsource-tx-")}
+    assert kinds == {("group", "evidentsource-server-"), ("transactional-id", "evidentsource-tx-"),
+                     ("cluster", "kafka-cluster")}
+    assert [(g.resource_type, g.name, g.prefixed) for g in configured.removed] == [("group", "*", False)]
     bare = merged(SCRAM, {"access": {"server": {"principals": ["User:evidentsource"]}}})
     bare["access"]["server"] = {"principals": ["User:evidentsource"]}
     server = load.parse(bare).access_model().role("server")
-    assert {g.resource_type for g in server.grants} == {"topic"}
-    assert len(server.grants) == 8  # read and write on each of the four topics
+    assert {(g.resource_type, g.name, g.prefixed) for g in server.grants if g.resource_type != "topic"} == {
+        ("group", "*", False), ("cluster", "kafka-cluster", False)}
+    assert len([g for g in server.grants if g.resource_type == "topic"]) == 12  # read, write, manage x 4 topics
+    assert server.removed == ()
+
+
+def test_narrow_to_read_write_removes_the_vendors_extras_and_says_which():
+    raw = merged(SCRAM, {"access": {"server": {"narrowToReadWrite": True}}})
+    server = load.parse(raw).access_model().role("server")
+    assert {g.action for g in server.grants if g.resource_type == "topic"} == {"consume", "produce"}
+    assert {(g.resource_type, g.action) for g in server.removed} == {
+        ("topic", "manage"), ("cluster", "describe"), ("group", "consume")}
 
 
 def test_producers_never_get_groups_and_consumers_never_transactional_ids():
@@ -74,5 +86,5 @@ def test_the_enforcer_comes_from_the_stack():
 
 
 def test_the_access_settings_have_one_section_per_role():
-    sections = {f.alias for n, f in schema.AccessConfig.model_fields.items() if n != "create_scram_users"}
+    sections = {f.alias for n, f in schema.AccessConfig.model_fields.items() if n not in ("create_scram_users", "unmanaged_bindings")}
     assert sections == set(ROLE_BY_KEY) == set(schema.AccessConfig().roles())

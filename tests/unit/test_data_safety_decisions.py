@@ -445,3 +445,36 @@ def test_a_change_the_login_may_not_make_is_refused_before_up_could_fail_half_wa
         f"[connection:not-authorized] databaseEvents: this stack's own login '{cfg.login.username}' may not add "
         f"partitions to '{EVENTS}' (Kafka denied Alter to a validate-only request, so nothing was changed; `up` "
         "would have failed half-way). Give the login Alter on the stack's topics, or use an admin login"]
+
+
+# --- bindings on the cluster that the stack does not declare ------------------------------------
+
+def test_bindings_that_touch_the_stack_and_are_not_declared_are_named_and_others_are_not():
+    from components.model.acl_bindings import acl_bindings
+    from components.safety.acl_adoption import from_import_id, unmanaged
+    cfg = config(base=SCRAM)
+    model = cfg.access_model()
+    declared = acl_bindings(model)
+    seed_all = f"User:evidentsource|*|All|Allow|Topic|{EVENTS}|Literal"
+    live_ids = {b.import_id for b in declared.values()} | {
+        seed_all,
+        "User:consumer-a|*|Describe|Allow|Topic|evidentsource-async-responses|Literal",  # a stack principal
+        "User:someone|*|Read|Allow|Topic|evidentsource-|Prefixed",  # reaches the stack's topics
+        "User:someone|*|Read|Allow|Group|ext-team-|Prefixed",  # under the consumers' group prefix
+        "User:someone|*|Read|Allow|Topic|other-app|Literal",  # not the stack's: left alone, unnamed
+        "User:someone|*|Read|Allow|Group|other-|Prefixed",
+    }
+    found = [b.import_id for b in unmanaged(declared, live_ids, model, cfg.topic_names().values())]
+    assert found == sorted([seed_all, "User:consumer-a|*|Describe|Allow|Topic|evidentsource-async-responses|Literal",
+                            "User:someone|*|Read|Allow|Topic|evidentsource-|Prefixed",
+                            "User:someone|*|Read|Allow|Group|ext-team-|Prefixed"])
+    assert from_import_id(seed_all).import_id == seed_all
+
+
+def test_an_accept_key_remap_left_listed_after_the_change_is_warned_about():
+    cfg = config({"topics": {"partitions": 4, "acceptKeyRemap": ["asyncCommands"]}})
+    result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, partitions=4)), live(*all_live(cfg, partitions=4)))
+    assert result.refusals == []
+    assert result.warnings == ["asyncCommands: evidentsource-kafka:topics.acceptKeyRemap lists it but this run adds no "
+                               "partitions to 'evidentsource-async-commands': remove it from the list, or a later "
+                               "increase would move keys without a word"]

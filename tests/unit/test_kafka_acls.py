@@ -1,4 +1,4 @@
-"""Kafka ACL enforcer: least privilege, group Read, stable names, create-before-delete."""
+"""Kafka ACL enforcer: the vendor's server grants, least privilege for the others, group Read, stable names."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def as_tuples(bindings):
 
 
 EXPECTED = {
-    *{("User:evidentsource", op, "Topic", f"evidentsource-{t}", "Literal")
-      for op in ("Read", "Write") for t in ("transaction-proposals", "database-events", "async-commands", "async-responses")},
+    *{("User:evidentsource", op, "Topic", f"evidentsource-{t}", "Literal")  # the vendor's `All`, written out
+      for op in ("Read", "Write", "Create", "Delete", "Alter", "Describe", "DescribeConfigs", "AlterConfigs")
+      for t in ("transaction-proposals", "database-events", "async-commands", "async-responses")},
     ("User:evidentsource", "Read", "Group", "evidentsource-server-", "Prefixed"),
     ("User:evidentsource", "Write", "TransactionalID", "evidentsource-tx-", "Prefixed"),
     ("User:streams-lambda", "Write", "Topic", "evidentsource-database-events", "Literal"),
@@ -34,13 +35,13 @@ EXPECTED = {
 }
 
 
-def test_the_acl_set_is_least_privilege_and_includes_consumer_groups():
+def test_the_acl_set_is_the_vendors_for_the_server_least_privilege_for_the_others_with_consumer_groups():
     bindings = acl_bindings(model_of(SCRAM))
     assert as_tuples(bindings) == EXPECTED
-    assert len(bindings) == len(EXPECTED) == 18
+    assert len(bindings) == len(EXPECTED) == 42
     assert {(b.host, b.permission) for b in bindings.values()} == {("*", "Allow")}
     assert not any(b.principal == "User:*" for b in bindings.values())
-    # Nothing on the cluster: IdempotentWrite is not needed on brokers >= 2.8, and no role administers.
+    # Nothing on the cluster: IdempotentWrite is not needed on brokers >= 2.8; the vendor grants none either.
     assert "Cluster" not in {b.resource_type for b in bindings.values()}
     # External roles never touch the internal topic.
     assert not any(b.resource_name.endswith("transaction-proposals") and b.principal != "User:evidentsource"
@@ -87,7 +88,7 @@ def test_the_component_declares_one_acl_per_binding_through_the_stacks_provider(
 
     result = deploy(program)
     acls = monitor.of_type("kafka:index/acl:Acl")
-    assert len(acls) == 18
+    assert len(acls) == 42
     assert {r.name for r in acls} == {f"acls-{s}" for s in acl_bindings(model)}
     assert result["principals"]["producer-a-write-topic-asyncCommands"] == "User:producer-a"
     for acl in acls:

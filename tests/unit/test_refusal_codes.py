@@ -11,7 +11,7 @@ from mocking import PROJECT
 def program_codes() -> set[str]:
     codes: set[str] = set()
     for name, value in vars(refusals).items():
-        if name.isupper() and isinstance(value, str) and ":" in value and not value.startswith("accepted:"):
+        if name.isupper() and isinstance(value, str) and ":" in value and value not in refusals.WARNING_CODES:
             codes.add(value)
         elif name.isupper() and isinstance(value, dict):
             codes |= set(value.values())

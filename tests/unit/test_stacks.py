@@ -35,6 +35,8 @@ STAGING_SECRETS = {
                            "external-consumer": "consumer-pw", "external-producer": "producer-pw"},
 }
 TESTED = {"dev", "prod", "staging", "local-secure"}
+# What Kafka's `--operation All` on a topic stands for: the seed's grant to the server, written out.
+SEED_ALL = ("Read", "Write", "Create", "Delete", "Alter", "Describe", "DescribeConfigs", "AlterConfigs")
 
 
 def test_every_stack_file_is_tested_here():
@@ -129,7 +131,7 @@ class TestStaging:
         assert monitor.types() == {
             "pulumi:providers:kafka": 1, "evidentsource:kafka:Topics": 1, "kafka:index/topic:Topic": 4,
             "evidentsource:kafka:ScramUsers": 1, "kafka:index/userScramCredential:UserScramCredential": 4,
-            "evidentsource:kafka:Acls": 1, "kafka:index/acl:Acl": 14,
+            "evidentsource:kafka:Acls": 1, "kafka:index/acl:Acl": 38,
         }
         (provider,) = monitor.of_type("pulumi:providers:kafka")
         assert (provider.inputs["saslMechanism"], provider.inputs["saslUsername"], provider.inputs["tlsEnabled"]) == (
@@ -144,8 +146,8 @@ class TestStaging:
                  a.inputs["aclResourceName"], a.inputs["resourcePatternTypeFilter"]) for a in monitor.of_type("kafka:index/acl:Acl")}
         topics = ("transaction-proposals", "database-events", "async-commands", "async-responses")
         assert acls == {
-            *{("User:evidentsource", op, "Topic", f"evidentsource-{t}", "Literal") for op in ("Read", "Write") for t in topics},
-            ("User:evidentsource", "Read", "Group", "evidentsource-server-", "Prefixed"),
+            *{("User:evidentsource", op, "Topic", f"evidentsource-{t}", "Literal") for op in SEED_ALL for t in topics},
+            ("User:evidentsource", "Read", "Group", "*", "Literal"),  # every group, as the vendor documents
             ("User:evidentsource-streams-lambda", "Write", "Topic", "evidentsource-database-events", "Literal"),
             ("User:external-consumer", "Read", "Topic", "evidentsource-database-events", "Literal"),
             ("User:external-consumer", "Read", "Topic", "evidentsource-async-responses", "Literal"),

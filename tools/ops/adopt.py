@@ -25,6 +25,7 @@ Exit status: 0 written (or nothing to adopt), 1 the preview refused or failed, 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -69,6 +70,9 @@ def stack_settings(stack: str, project: Path, env: dict[str, str]) -> StackConfi
         if full_key.startswith(f"{NAMESPACE}:"):
             key = full_key.split(":", 1)[1]
             raw[key] = entry.get("objectValue", entry.get("value"))
+            if isinstance(raw[key], str) and raw[key][:1] in ("{", "["):  # set as JSON text: the program parses it
+                with contextlib.suppress(ValueError):
+                    raw[key] = json.loads(raw[key])
             if entry.get("secret"):
                 secret.add(key)
     try:

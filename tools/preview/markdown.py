@@ -266,6 +266,9 @@ def table(preview: Preview) -> list[str]:
     return lines
 
 
+UNMANAGED_LEAD = "on the cluster, not in the stack: "
+
+
 def render(preview: Preview, title: str | None = None) -> Report:
     losses = data_losses(preview)
     access = preview_access.changes(preview)
@@ -283,6 +286,13 @@ def render(preview: Preview, title: str | None = None) -> Report:
         body = [f"**Access changes** (grants: {preview_access.summary(access)}):", ""]
         body += [f"- {change.sentence()}" for change in access]
         out += _quote(["[!WARNING]", *body]) + [""]
+    unmanaged = [refusals.text_of(d.message).removeprefix(UNMANAGED_LEAD) for d in preview.diagnostics
+                 if d.severity == "warning" and refusals.code_of(d.message) == refusals.UNMANAGED_BINDING]
+    if unmanaged:
+        out += ["#### On the cluster, not in the stack", "",
+                f"{len(unmanaged)} ACL binding(s) touch what this stack manages and are not declared by it: the "
+                "stack's access model does not describe the cluster's real access until they are removed.", ""]
+        out += [f"- {_first_line(line)}" for line in unmanaged] + [""]
     errors = [d for d in preview.errors if not NOISE.match(d.message.strip())]
     mandatory = [v for v in preview.violations if v.level == "mandatory"]
     if not errors and not mandatory:
