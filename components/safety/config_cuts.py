@@ -6,7 +6,9 @@ Kafka applies a topic config change at once, and some changes delete messages wi
 - `retention.bytes` lowered (or set where it was unlimited): the oldest segments of each partition
   beyond the new size go;
 - `cleanup.policy` away from `compact` (or `compact` -> `compact,delete`): the messages that
-  compaction kept go once they are older than `retention.ms`.
+  compaction kept go once they are older than `retention.ms`;
+- `cleanup.policy` to `compact` where it was not: the log cleaner deletes every message that has a
+  newer one with the same key (all four topics are keyed: an event log would keep one event per key).
 Pure: the values come from the cluster or the stack's state; the stake (how many messages would
 go, how old the oldest is) is read by live_cluster.py.
 """
@@ -29,6 +31,7 @@ class Cut:
     before: str
     after: str
     older_than_ms: int | None = None
+    compaction_on: bool = False  # cleanup.policy gains `compact` (else a cleanup.policy cut turns it off)
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,18 @@ def cuts(current: dict[str, str], wanted: dict[str, str]) -> list[Cut]:
     except ValueError:
         pass  # not a number: the broker's validation reports it
     old_policy, new_policy = _compacted(now["cleanup.policy"]), _compacted(asked["cleanup.policy"])
-    if "compact" in old_policy and "delete" not in old_policy and "delete" in new_policy:
+    if "compact" in new_policy and "compact" not in old_policy:
+        found.append(Cut("cleanup.policy", now["cleanup.policy"], asked["cleanup.policy"], compaction_on=True))
+    elif "compact" in old_policy and "delete" not in old_policy and "delete" in new_policy:
         limit = _limit(asked["retention.ms"]) if asked["retention.ms"].lstrip("-").isdigit() else None
         found.append(Cut("cleanup.policy", now["cleanup.policy"], asked["cleanup.policy"],
                          None if limit == UNLIMITED else limit))
     return found
+
+
+def code_key(cut: Cut) -> str:
+    """The key of the cut's refusal code in refusals.CONFIG_CUT."""
+    return "compaction-on" if cut.compaction_on else cut.config
 
 
 def human_ms(ms: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from components.model.catalog import BY_KEY
 from components.model.names import NAMESPACE
 from components.safety import refusals
-from components.safety.config_cuts import Cut, Stake, describe, human_ms
+from components.safety.config_cuts import Cut, Stake, code_key, describe, human_ms
 from components.safety.refusals import coded
 from components.safety.topic_plan import Wanted
 
@@ -181,6 +181,9 @@ def connection_refused(kind: str, brokers: str, login: str, why: str) -> str:
 def _at_stake(cut: Cut, stake: Stake | None, why: str | None) -> str:
     if why is not None:
         return f"The cluster could not be read ({why}), so what would go is unknown."
+    if cut.compaction_on:
+        return ("Which keys repeat cannot be read without consuming the topic, so what would go is unknown; "
+                "for an event log keyed by its entity, compaction keeps only each key's latest message.")
     if cut.config == "retention.bytes":
         return ("Kafka deletes the oldest segments of each partition beyond that size; partition sizes are not "
                 "read here (Kafka's clients have no log-dir sizes), so what would go is unknown.")
@@ -197,9 +200,12 @@ def config_cut(w: Wanted, cut: Cut, origin: str, stake: Stake | None, why: str |
     """A config change that makes Kafka delete messages that exist, refused like a partition decrease."""
     effect = {"retention.ms": "deletes every message older than the new limit, at once",
               "retention.bytes": "deletes the oldest messages beyond the new size, at once",
-              "cleanup.policy": "deletes the messages compaction kept once they are older than retention.ms"}
-    return coded(refusals.CONFIG_CUT[cut.config], (
-        f"{w.key}: {describe(cut)} asked for {w.name!r} ({origin}): Kafka {effect[cut.config]}, with no way "
+              "cleanup.policy": "deletes the messages compaction kept once they are older than retention.ms",
+              "compaction-on": "deletes every message that has a newer one with the same key, at its next log-cleaner "
+                               "pass"}
+    key = code_key(cut)
+    return coded(refusals.CONFIG_CUT[key], (
+        f"{w.key}: {describe(cut)} asked for {w.name!r} ({origin}): Kafka {effect[key]}, with no way "
         f"back. {_at_stake(cut, stake, why)} Keep the current value, or, only if losing them is intended, add "
         f"{w.key} to {OVERRIDE} (topics: acceptDataLoss: [{w.key}]); the change is then made in place."))
 

@@ -21,6 +21,7 @@ RENAME_TARGET_EXISTS = "data-loss:rename-target-exists"
 REPLICATION_REPLACE = "data-loss:replication-replace"  # the MSK API replaces a topic to change its RF
 CLUSTER_MOVE = "data-loss:cluster-move"
 CONFIG_CUT = {"retention.ms": "data-loss:retention-cut", "retention.bytes": "data-loss:retention-bytes-cut",
+              "compaction-on": "data-loss:compaction-on",
               "cleanup.policy": "data-loss:compaction-off"}  # topic config changes that make Kafka delete messages
 KEY_REMAP = "ordering:key-remap"  # a partition increase on a keyed topic: keys move to other partitions
 ACCEPTED_KEY_REMAP = "accepted:key-remap"  # a warning: the stack accepted that remap by name

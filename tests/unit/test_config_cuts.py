@@ -26,7 +26,9 @@ SEVEN_DAYS, ONE_DAY = "604800000", "86400000"
      [Cut("cleanup.policy", "compact", "delete", 86400000)]),
     ({"cleanup.policy": "compact"}, {"cleanup.policy": "compact,delete", "retention.ms": "-1"},
      [Cut("cleanup.policy", "compact", "compact,delete", None)]),
-    ({"cleanup.policy": "delete"}, {"cleanup.policy": "compact"}, []),
+    ({"cleanup.policy": "delete"}, {"cleanup.policy": "compact"},
+     [Cut("cleanup.policy", "delete", "compact", compaction_on=True)]),  # superseded keys go
+    ({"cleanup.policy": "compact,delete"}, {"cleanup.policy": "compact"}, []),
 ])
 def test_which_changes_delete_messages(current, wanted, found):
     assert cuts(current, wanted) == found
@@ -99,3 +101,14 @@ def test_the_catalogue_default_is_named_when_adoption_would_cut_retention():
     assert [r.split(" asked for")[0] for r in result.refusals] == [
         "[data-loss:retention-cut] asyncCommands: retention.ms 604800000 (7 d) -> 86400000 (1 d)"]
     assert "(the catalogue's retention for asyncCommands)" in result.refusals[0]
+
+
+def test_turning_compaction_on_is_refused_like_a_cut():
+    cfg = load.parse(merged(PLAINTEXT, {"topics": {"perTopic": {"databaseEvents": {
+        "configs": {"cleanup.policy": "compact"}}}}}))
+    cluster = LiveCluster(True, brokers=1, topics={EVENTS: LiveTopic(EVENTS, 3, 1, {"retention.ms": SEVEN_DAYS,
+                                                                                  "cleanup.policy": "delete"})})
+    (refusal,) = assess(cfg, wanted_topics(cfg), IN_STATE, cluster).refusals
+    assert refusal.startswith("[data-loss:compaction-on] databaseEvents: cleanup.policy delete -> compact asked for "
+                              "'evidentsource-database-events' (topics.perTopic.databaseEvents.configs.cleanup.policy): "
+                              "Kafka deletes every message that has a newer one with the same key"), refusal
