@@ -8,7 +8,7 @@ from __future__ import annotations
 from components.config import load
 from components.outputs import client_properties
 from configs import IAM, PLAINTEXT, SCRAM, merged
-from tools.ops.verify import Row, login, table, verify
+from tools.ops.verify import Row, login, table, unreachable, verify
 
 
 def properties(raw: dict, role: str = "externalProducers") -> str:
@@ -44,3 +44,12 @@ def test_the_verdict_and_the_table():
     assert [r.verdict for r in rows] == ["expected", "UNEXPECTED", "NOT CHECKED"]
     assert table(rows).splitlines()[0].split() == ["role", "principal", "operation", "target", "expected", "got",
                                                    "verdict"]
+
+
+def test_a_stopped_cluster_is_one_reason_within_the_timeout_not_minutes_of_timed_out_checks():
+    import time
+    stopped = load.parse(merged(SCRAM, {"cluster": {"bootstrapServers": ["127.0.0.1:1"]}}))
+    started = time.monotonic()
+    why = unreachable(stopped, timeout=3)
+    assert why and time.monotonic() - started < 10, why
+    assert unreachable(load.parse(IAM)) is None  # no Kafka client login: the table says so per role

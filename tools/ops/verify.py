@@ -31,10 +31,11 @@ from pathlib import Path
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicCollection
 from confluent_kafka.admin import AdminClient
 
-from components.config.connection import KEYSTORE_ENV
+from components.config.connection import KEYSTORE_ENV, NoClient
 from components.config.stack_config import StackConfig
 from components.model import names as keys
 from components.model.access_model import RoleAccess
+from components.safety import live_cluster
 from tools.ops import adopt
 from tools.toolchain.projectenv import PROJECT, engine_env
 
@@ -167,6 +168,20 @@ def checks(access: RoleAccess, principal: str, settings: dict, topics: dict[str,
     return rows
 
 
+def unreachable(config: StackConfig, timeout: float = 10) -> str | None:
+    """Why no broker answers the stack's own login (a stopped cluster would make every check wait out its
+    timeout, minutes in all), or None when one does, or when the login is not a Kafka client's (IAM)."""
+    try:
+        settings = live_cluster.client_settings(config, timeout)
+    except NoClient:
+        return None  # the table says, per role, why it cannot log in
+    try:
+        AdminClient(settings).list_topics(timeout=timeout)
+        return None
+    except KafkaException as exc:
+        return exc.args[0].str()
+
+
 def verify(config: StackConfig, outputs: dict, certs: Path | None, writes: bool = True) -> list[Row]:
     topics: dict[str, str] = outputs[keys.TOPIC_NAMES]
     model = config.access_model(topics)
@@ -205,6 +220,9 @@ def main() -> None:
         config = adopt.stack_settings(args.stack, args.project_dir, env)
     except adopt.AdoptError as exc:
         sys.exit(f"verify: {exc}")
+    if config.enforcer != "none" and (why := unreachable(config)) is not None:
+        sys.exit(f"verify FAILED on stack {args.stack}: no broker answered the stack's own login at "
+                 f"{config.connection.bootstrap}: {why}")
     rows = verify(config, json.loads(run.stdout), args.certs, os.environ.get("VERIFY_WRITES", "1") != "0")
     print(table(rows))
     unexpected = [r for r in rows if r.verdict == "UNEXPECTED"]
