@@ -189,8 +189,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded rounds first (default 1)")
     parser.add_argument("--out", type=Path, default=PROJECT / "bench" / "results")
     parser.add_argument("--parallel", type=int, help="pulumi --parallel for up and preview (default: the CLI's)")
-    parser.add_argument("--default-up-max", type=int, default=100,
-                        help="largest size whose `up` is also measured with the CLI's defaults (default 100)")
+    parser.add_argument("--default-up-max", type=int, default=500,
+                        help="largest size whose `up` is measured with the CLI's defaults every run; above it only "
+                        "once (default 500: with one access resource per role it takes seconds)")
     parser.add_argument("--destroy-parallel", type=int, default=64, help="pulumi --parallel for the clean-up destroy")
     parser.add_argument("--program-ref", help="measure the program as committed at this git ref (default: the "
                         "working tree as it is now)")

@@ -13,12 +13,12 @@ import pulumi
 from components import outputs
 from components.config import load
 from components.model import names
-from components.model.acl_bindings import acl_bindings
+from components.model.acl_bindings import acl_bindings, by_role
 from components.model.listeners import msk_listener
 from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
 from components.resources.msk_iam import MskIamArgs, MskIamPolicies
 from components.resources.network import MskIngress, MskIngressArgs
-from components.resources.providers import aws_provider, kafka_provider
+from components.resources.providers import admin_connection, aws_provider, kafka_provider
 from components.resources.scram_users import ScramUsers, ScramUsersArgs
 from components.resources.topics import EvidentSourceTopics, TopicsArgs
 from components.safety import check as data_safety
@@ -49,16 +49,19 @@ def declare(readers: Readers) -> None:
         list(assessment.topics.values()), config.topics.backend, config.msk.cluster_arn if msk else None),
         aws_opts if msk else kafka_opts)
 
+    prior = assessment.prior
     if config.access.create_scram_users:  # the config made sure every principal has a password
-        ScramUsers(names.SCRAM_USERS, ScramUsersArgs(config.principal_passwords, config.cluster.sasl_mechanism),
-                   kafka_opts)
+        ScramUsers(names.SCRAM_USERS, ScramUsersArgs(
+            config.principal_passwords, config.cluster.sasl_mechanism, admin_connection(config),
+            config.cluster.timeout_seconds, prior.unmigrated_scram_users), kafka_opts)
 
     policy_arns = None
     if model.enforcer == "kafka-acls" and model.principals():
         bindings = acl_bindings(model)
         data_safety.unmanaged_acls(config, assessment, model, bindings)
-        imports = data_safety.adopt_acls(config, assessment, bindings)  # adopt.acls: bindings to import
-        KafkaAcls(names.ACLS, KafkaAclsArgs(bindings, imports), kafka_opts)
+        data_safety.adopt_acls(config, assessment, bindings)  # adopt.acls: says what is taken over
+        KafkaAcls(names.ACLS, KafkaAclsArgs(by_role(model), admin_connection(config),
+                                            config.cluster.timeout_seconds, prior.unmigrated_acls), kafka_opts)
     elif model.enforcer == "msk-iam":
         data_safety.unmanaged_acls(config, assessment, model, {})
         policy_arns = MskIamPolicies(names.MSK_IAM, MskIamArgs(model, config.msk.arn, config.iam), aws_opts).policy_arns

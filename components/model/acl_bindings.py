@@ -49,6 +49,27 @@ class AclBinding:
         return "|".join((self.principal, self.host, self.operation, self.permission,
                          self.resource_type, self.resource_name, self.pattern))
 
+    @classmethod
+    def from_import_id(cls, import_id: str) -> "AclBinding":
+        principal, host, operation, permission, resource_type, name, pattern = import_id.split("|")
+        return cls(principal, operation, resource_type, name, pattern, host, permission)
+
+
+# A binding as resource input: the field names of pulumi-kafka's Acl, so previews and policies read both alike.
+FIELDS = ("aclPrincipal", "aclHost", "aclOperation", "aclPermissionType", "aclResourceType", "aclResourceName",
+          "resourcePatternTypeFilter")
+
+
+def as_input(b: AclBinding) -> dict[str, str]:
+    return dict(zip(FIELDS, (b.principal, b.host, b.operation, b.permission, b.resource_type, b.resource_name,
+                             b.pattern)))
+
+
+def from_input(d: dict) -> AclBinding:
+    return AclBinding(d["aclPrincipal"], d["aclOperation"], d["aclResourceType"], d["aclResourceName"],
+                      d.get("resourcePatternTypeFilter", "Literal"), d.get("aclHost", "*"),
+                      d.get("aclPermissionType", "Allow"))
+
 
 def bindings(principal: str, grant: Grant) -> list[tuple[str, AclBinding]]:
     """(stable resource-name suffix, binding) for each Kafka operation of one principal's grant."""
@@ -59,6 +80,19 @@ def bindings(principal: str, grant: Grant) -> list[tuple[str, AclBinding]]:
         found.append((suffix, AclBinding(principal, operation, RESOURCE_TYPE[grant.resource_type], grant.name,
                                          "Prefixed" if grant.prefixed else "Literal")))
     return found
+
+
+def by_role(model: AccessModel) -> dict[str, list[AclBinding]]:
+    """Role key -> the bindings that role's resource holds: each binding once, in the first role that needs it
+    (catalogue order), so deleting one role's bindings never takes away what another role of the principal needs."""
+    held: dict[str, list[AclBinding]] = {}
+    seen: set[AclBinding] = set()
+    for access in model.roles:
+        mine = sorted({acl for principal in access.principals for grant in access.grants
+                       for _, acl in bindings(principal, grant)} - seen)
+        seen.update(mine)
+        held[access.role.key] = mine
+    return held
 
 
 def acl_bindings(model: AccessModel) -> dict[str, AclBinding]:

@@ -54,7 +54,3 @@ def topic_resource(key: str, component: str = TOPICS) -> str:
     """The Pulumi name of a topic resource: from its stable key, never from its Kafka name."""
     return f"{component}-{kebab(key)}"
 
-
-def acl_resource(suffix: str, component: str = ACLS) -> str:
-    """The Pulumi name of an ACL resource: the component's name and the binding's stable suffix."""
-    return f"{component}-{suffix}"

@@ -1,4 +1,5 @@
-"""How Pulumi itself reaches the cluster and AWS: the stack's explicit kafka and aws providers.
+"""How Pulumi itself reaches the cluster and AWS: the stack's explicit kafka and aws providers, and the
+login the access layer's own resources (resources/kafka_admin.py) use.
 
 Explicit providers (never the ambient default ones) so that a stack's settings, and not
 the environment of whoever runs `pulumi up`, decide where changes go. The kafka provider's
@@ -14,6 +15,7 @@ import pulumi_kafka as kafka
 
 from components.config.connection import Connection
 from components.config.schema import MskConfig
+from components.config.stack_config import StackConfig
 
 
 def kafka_provider(name: str, connection: Connection) -> kafka.Provider:
@@ -24,3 +26,11 @@ def kafka_provider(name: str, connection: Connection) -> kafka.Provider:
 def aws_provider(name: str, msk: MskConfig) -> aws.Provider:
     """Region and account come from the cluster ARN: a stack cannot touch another account."""
     return aws.Provider(name, region=msk.arn.region, allowed_account_ids=[msk.arn.account])
+
+
+def admin_connection(config: StackConfig) -> pulumi.Output[dict]:
+    """The librdkafka settings that log in as the kafka provider does (secret: they hold the password).
+
+    Only the login: a change of it (a rotated password, another CA) updates the access resources, whose
+    update re-sends their sets (no-ops on the cluster), so that their state holds the login that works."""
+    return pulumi.Output.secret(config.connection.librdkafka())

@@ -1,9 +1,9 @@
 """Adopting the ACL bindings the stack declares and the cluster already has (`adopt.acls`).
 
 Topics are adopted by assess.py, with the rest of each topic's plan; bindings here, once
-the access model's bindings are known. A binding is imported when it exists exactly on the
-cluster and is not yet in the stack's state; the next `up` records it, and nothing is
-recreated.
+the access model's bindings are known. A declared binding that exists exactly on the cluster
+and is not yet in the stack's state is taken over by its role's resource: Kafka creates an
+existing binding as a no-op, so nothing is recreated and no access is lost on the way.
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ from collections.abc import Iterable, Mapping
 
 from components.model.access_model import AccessModel
 from components.model.acl_bindings import AclBinding
-from components.model.names import acl_resource
 from components.safety import messages
 from components.safety.live_cluster import LiveCluster
 from components.safety.prior_state import PriorState
 
 
-def acl_imports(bindings: Mapping[str, AclBinding], prior: PriorState,
-                live: LiveCluster) -> tuple[dict[str, str], list[str]]:
-    """(suffix -> import id of each declared binding that exists but is not in state yet, refusals) (pure)."""
+def adopted(bindings: Mapping[str, AclBinding], prior: PriorState,
+            live: LiveCluster) -> tuple[list[str], list[str]]:
+    """(import ids of the declared bindings that exist but are not in the state yet, refusals) (pure)."""
     if not live.reachable or live.acl_ids is None:
-        return {}, [messages.acls_unreadable(live.why)]
-    imports = {suffix: binding.import_id for suffix, binding in sorted(bindings.items())
-               if acl_resource(suffix) not in prior.acls and binding.import_id in live.acl_ids}
-    return imports, []
+        return [], [messages.acls_unreadable(live.why)]
+    return sorted(b.import_id for b in bindings.values()
+                  if b.import_id not in prior.acl_ids and b.import_id in live.acl_ids), []
 
 
 def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model: AccessModel,
@@ -56,10 +54,6 @@ def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model
         kind = {"Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type, "")
         return any(covers(b, p, True) for p in prefixes.get(kind, ()))
 
-    found = [from_import_id(i) for i in sorted(set(live_ids) - declared_ids)]
+    found = [AclBinding.from_import_id(i) for i in sorted(set(live_ids) - declared_ids)]
     return [b for b in found if touches(b)]
 
-
-def from_import_id(import_id: str) -> AclBinding:
-    principal, host, operation, permission, resource_type, name, pattern = import_id.split("|")
-    return AclBinding(principal, operation, resource_type, name, pattern, host, permission)

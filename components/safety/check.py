@@ -21,7 +21,7 @@ from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
 from components.safety import acl_removal, live_cluster, messages, prior_state
 from components.model.access_model import AccessModel
-from components.safety.acl_adoption import acl_imports, unmanaged
+from components.safety.acl_adoption import adopted, unmanaged
 from components.safety.assess import Assessment, assess
 from components.safety.live_cluster import LiveCluster
 from components.safety.prior_state import PriorState
@@ -98,7 +98,8 @@ def unmanaged_acls(config: StackConfig, assessment: Assessment, model: AccessMod
         pulumi.log.warn(f"the cluster's ACL bindings could not be read ({live.acls_why or 'not listed'}), so "
                         "bindings on the cluster that this stack does not declare cannot be shown")
         return
-    found = unmanaged(bindings, live.acl_ids, model, config.topic_names().values())
+    # Bindings the state holds are the stack's, even those this run stops declaring (their resources delete them).
+    found = unmanaged(bindings, live.acl_ids - assessment.prior.acl_ids, model, config.topic_names().values())
     remove = config.access.unmanaged_bindings == "remove"
     for binding in found:
         pulumi.log.warn(messages.unmanaged_binding(binding, remove, pulumi.runtime.is_dry_run()))
@@ -108,10 +109,10 @@ def unmanaged_acls(config: StackConfig, assessment: Assessment, model: AccessMod
                [messages.removal_failed(p) for p in problems])
 
 
-def adopt_acls(config: StackConfig, assessment: Assessment, bindings: Mapping[str, AclBinding]) -> dict[str, str]:
-    """The ACL bindings to import (adopt.acls), as suffix -> import id; raises if they cannot be listed."""
+def adopt_acls(config: StackConfig, assessment: Assessment, bindings: Mapping[str, AclBinding]) -> None:
+    """Say which declared bindings already exist and are taken over (adopt.acls); raises if they cannot be listed."""
     if not config.adopt.acls or config.adopt.import_document:
-        return {}
-    imports, refusals = acl_imports(bindings, assessment.prior, assessment.live)
-    report([f"adopting {len(imports)} existing ACL binding(s)"] if imports else [], [], refusals)
-    return imports
+        return
+    found, refusals = adopted(bindings, assessment.prior, assessment.live)
+    report([f"adopting {len(found)} existing ACL binding(s): their roles' resources take them over as they are"]
+           if found else [], [], refusals)

@@ -2,28 +2,45 @@
 
 Applies to Kafka ACLs (a principal such as `User:*`, or `User:ANONYMOUS`, which is every
 unauthenticated client) and to AWS policies that carry a Principal (IAM role trust policies,
-MSK cluster policies): `*` or {"AWS": "*"} there is everyone.
+MSK cluster policies): `*` or {"AWS": "*"} there is everyone. Kafka ACLs come in two shapes:
+one role's bindings in one resource (`acls-<role>`, every binding of its `bindings` list checked,
+one message per binding), and one pulumi-kafka `Acl` per binding (stacks deployed earlier).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from guardrails.model import Resource, StackContext, as_list, json_document, statements
 
 NAME = "no-wildcard-principal"
 DESCRIPTION = "No ACL or resource policy grants access to a wildcard or anonymous principal."
-ACL = "kafka:index/acl:Acl"
+ACL = "kafka:index/acl:Acl"  # the earlier shape: one binding per resource
+# One role's bindings, each a dict with the field names of pulumi-kafka's Acl (aclPrincipal, aclOperation, ...).
+# The pack names the type rather than importing the program: it stays independent of what it guards.
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"
 PRINCIPAL_POLICIES = {"aws:iam/role:Role": "assumeRolePolicy", "aws:msk/clusterPolicy:ClusterPolicy": "policy"}
 
 
-def _acl(resource: Resource) -> list[str]:
-    principal = str(resource.props.get("aclPrincipal", ""))
+def _binding(label: str, binding: dict[str, Any]) -> list[str]:
+    """The violation of one binding (its fields named as pulumi-kafka's Acl names them), if any."""
+    principal = str(binding.get("aclPrincipal", ""))
     if principal.endswith(":*") or principal == "*":
-        return [f"ACL {resource.name} grants {resource.props.get('aclOperation')} to {principal}, i.e. every user: "
+        return [f"ACL {label} grants {binding.get('aclOperation')} to {principal}, i.e. every user: "
                 "grant named principals (User:<name>) only"]
     if principal.upper().endswith(":ANONYMOUS"):
-        return [f"ACL {resource.name} grants {resource.props.get('aclOperation')} to {principal}, i.e. every "
+        return [f"ACL {label} grants {binding.get('aclOperation')} to {principal}, i.e. every "
                 "unauthenticated client: grant named principals (User:<name>) only"]
     return []
+
+
+def _role_acls(resource: Resource) -> list[str] | None:
+    bindings = resource.props.get("bindings")
+    if bindings is None:
+        return None  # not known until the resource exists
+    return [message for binding in as_list(bindings) if isinstance(binding, dict)
+            for message in _binding(f"{resource.name} (on {binding.get('aclResourceType')} "
+                                    f"{binding.get('aclResourceName')})", binding)]
 
 
 def _wildcards(principal) -> bool:
@@ -36,7 +53,9 @@ def _wildcards(principal) -> bool:
 
 def validate(resource: Resource, stack: StackContext) -> list[str] | None:
     if resource.type == ACL:
-        return _acl(resource)
+        return _binding(resource.name, resource.props)
+    if resource.type == ROLE_ACLS:
+        return _role_acls(resource)
     if resource.type not in PRINCIPAL_POLICIES:
         return None
     document = json_document(resource.props.get(PRINCIPAL_POLICIES[resource.type]))

@@ -99,8 +99,9 @@ def test_scram_acl_stack_enforces_the_access_matrix(project, secure_broker, secu
         stack.set_config(f"{NS}:principalPasswords.{name}", auto.ConfigValue(password, secret=True), path=True)
     try:
         result = stack.up()
-        # stack, provider, 3 components, 4 topics, 5 users, 42 ACLs (the server's 32: the vendor's `All` written out)
-        assert result.summary.resource_changes == {"create": 56}, result.summary.resource_changes
+        # stack, provider, 3 components, 4 topics, 1 resource holding the 5 SCRAM users, 4 role resources holding
+        # the 42 ACL bindings (the server's 32: the vendor's `All` written out)
+        assert result.summary.resource_changes == {"create": 14}, result.summary.resource_changes
         outputs = {k: v.value for k, v in result.outputs.items()}
         # Passwords only as secrets: encrypted in state, and only the server's JAAS output carries one.
         state = stored_state(stack.name)
@@ -163,7 +164,7 @@ def test_scram_acl_stack_enforces_the_access_matrix(project, secure_broker, secu
         assert set(preview.change_summary) == {"same"}, preview.change_summary
 
         second = stack.up()
-        assert second.summary.resource_changes == {"same": 56}, second.summary.resource_changes
+        assert second.summary.resource_changes == {"same": 14}, second.summary.resource_changes
 
         stack.destroy()
         assert _our_acls(secure_admin, prefix) == []

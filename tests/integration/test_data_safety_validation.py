@@ -9,9 +9,10 @@ table of Kafka's topic configs the settings are checked against is compared with
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
-from confluent_kafka import Consumer, TopicCollection, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicCollection, TopicPartition
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
                                    ConfigResource, NewTopic, ResourcePatternType, ResourceType,
                                    UserScramCredentialUpsertion, ScramCredentialInfo, ScramMechanism)
@@ -200,7 +201,14 @@ def test_the_table_lists_exactly_the_topic_configs_the_broker_has(secure_cluster
     client.create_topics([NewTopic(topic, 1, 3)])[topic].result(30)
     try:
         resource = ConfigResource(ResourceType.TOPIC, topic)
-        listed = set(client.describe_configs([resource])[resource].result(30))
+        for attempt in range(30):  # the broker asked may learn of the new topic a moment after the controller
+            try:
+                listed = set(client.describe_configs([resource])[resource].result(30))
+                break
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART or attempt == 29:
+                    raise
+                time.sleep(0.5)
     finally:
         client.delete_topics([topic])[topic].result(30)
     assert listed == {name for name, spec in TOPIC_CONFIGS.items() if spec.removed_in is None}

@@ -11,6 +11,7 @@ every guardrail over the resources the program registers for it instead.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import uuid
 
@@ -93,11 +94,18 @@ def test_quiet_on_the_staging_shape(project, secure_broker, prefix):
         stack.workspace.remove_stack(stack.name, force=True)
 
 
-def test_fires_on_a_wildcard_principal(engine_env, plain_broker, tmp_path):
-    """The program refuses User:* in its settings, so a small program declares the ACL directly."""
+def small_program(tmp_path, source: str):
+    """A throwaway stack of a small program in the project's virtualenv (which has the project installed)."""
     (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump({
         "name": "wildcard-acl", "runtime": {"name": "python", "options": {"virtualenv": str(PROJECT / ".venv")}}}))
-    (tmp_path / "__main__.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "__main__.py").write_text(textwrap.dedent(source))
+    return auto.create_stack(stack_name=f"it-{uuid.uuid4().hex[:8]}", work_dir=str(tmp_path))
+
+
+def test_fires_on_a_wildcard_principal(engine_env, plain_broker, tmp_path):
+    """The program refuses User:* in its settings, so a small program declares the ACL directly (the earlier
+    shape, one pulumi-kafka Acl per binding, which stacks deployed before the role resources still hold)."""
+    stack = small_program(tmp_path, f"""
         import pulumi, pulumi_kafka as kafka
         provider = kafka.Provider("kafka", bootstrap_servers=["{plain_broker['bootstrap_servers']}"],
                                   tls_enabled=False, sasl_mechanism="plain", sasl_username="",
@@ -108,12 +116,46 @@ def test_fires_on_a_wildcard_principal(engine_env, plain_broker, tmp_path):
         kafka.Acl("named-reads", acl_principal="User:evidentsource", acl_host="*", acl_operation="Read",
                   acl_permission_type="Allow", acl_resource_type="Topic", acl_resource_name="evidentsource-x",
                   resource_pattern_type_filter="Literal", opts=pulumi.ResourceOptions(provider=provider))
-    """))
-    stack = auto.create_stack(stack_name=f"it-{uuid.uuid4().hex[:8]}", work_dir=str(tmp_path))
+    """)
     try:
         found, error = violations(stack)
         assert [(v.policy_name, v.resource_urn.rsplit("::", 1)[1]) for v in found] == [
             ("no-wildcard-principal", "everyone-reads")]
         assert "User:*, i.e. every user" in found[0].message and error
+    finally:
+        stack.workspace.remove_stack(stack.name, force=True)
+
+
+def test_fires_on_each_wildcard_binding_of_a_role_resource(engine_env, plain_broker, tmp_path):
+    """The same, in the shape the program declares now: one role's bindings in one dynamic resource (the
+    program's own RoleAcls class, so the type and the inputs are the program's). A preview creates nothing, so
+    the broker is only named, never written to."""
+    stack = small_program(tmp_path, f"""
+        import pulumi
+        from components.model.acl_bindings import AclBinding, as_input
+        from components.resources.kafka_acls import RoleAcls
+
+        connection = pulumi.Output.secret({{"bootstrap.servers": "{plain_broker['bootstrap_servers']}"}})
+
+        def role(name, *principals):
+            bindings = [as_input(AclBinding(p, op, "Topic", "evidentsource-x", "Literal"))
+                        for p in principals for op in ("Read", "Describe")]
+            RoleAcls(name, {{"role": name, "bindings": bindings, "keep": [], "connection": connection,
+                             "timeoutSeconds": 5}}, pulumi.ResourceOptions(additional_secret_outputs=["connection"]))
+
+        role("acls-everyone", "User:evidentsource", "User:*", "User:ANONYMOUS")
+        role("acls-named", "User:evidentsource", "User:external-consumer")
+    """)
+    try:
+        found, error = violations(stack)
+        assert [(v.policy_name, v.resource_urn.rsplit("::", 1)[1]) for v in found] == [
+            ("no-wildcard-principal", "acls-everyone")] * 4  # Read and Describe, for each of the two principals
+        # The engine's message is the policy's description, then the rule's: one per binding, each named.
+        granted = [re.findall(r"\(on Topic evidentsource-x\) grants (\S+) to (\S+), i\.e\. every", v.message)
+                   for v in found]
+        assert sorted(g for (g,) in granted) == sorted((op, p) for p in ("User:*", "User:ANONYMOUS")
+                                                       for op in ("Read", "Describe"))
+        assert found[0].resource_urn.split("::")[-2].endswith("pulumi-python:dynamic/evidentsource:RoleAcls")
+        assert "i.e. every user" in " ".join(v.message for v in found) and error
     finally:
         stack.workspace.remove_stack(stack.name, force=True)

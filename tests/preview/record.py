@@ -5,7 +5,8 @@
 
 A SCRAM + ACL stack named `staging` on a throwaway secure broker, in a throwaway copy of
 the program and a throwaway state backend; each scenario is one real `pulumi preview
---json` of it. Kept exactly as the engine printed it, except: the broker's random port
+--json` of it. The migration scenarios (migrate.jsonl, migrate-retained.json) run on a second
+broker, from a stack deployed by the program of LEGACY_SHAPE. Kept exactly as the engine printed it, except: the broker's random port
 becomes 9096; `stackTrace`/`sourcePosition` (paths of this machine) are dropped; and in
 event streams, debug diagnostics and the events the renderer ignores. msk-iam.json is
 crafted in the engine's digest shape (no aws plugin can be built here): see data/README.md.
@@ -40,6 +41,8 @@ USERS = ("evidentsource", "evidentsource-streams-lambda", "external-consumer-a",
 # Engine events the renderer does not read, left out to keep the saved streams small.
 UNUSED_EVENTS = {"resOutputsEvent", "policyAnalyzeSummaryEvent", "policyRemediateSummaryEvent"}
 PASSWORD = "recorded-only-{user}-pw"  # never appears in a preview: the engine masks it
+# The last commit whose program declares one kafka.Acl per binding and one UserScramCredential per user.
+LEGACY_SHAPE = "97e0652334e4d3e019086009eb73ef18dd86b0aa"
 
 
 def stack_config(bootstrap: str, protect: bool, consumer: str = "external-consumer-a", producer: bool = True,
@@ -57,9 +60,9 @@ def stack_config(bootstrap: str, protect: bool, consumer: str = "external-consum
 
 
 class Recorder:
-    def __init__(self, work: Path, info: dict):
+    def __init__(self, work: Path, info: dict, ref: str | None = None):
         self.work, self.info = work, info
-        self.program = throwaway.copy_program(work / "program")
+        self.program = throwaway.copy_program(work / "program", ref)
         self.env = projectenv.engine_env()
         self.env |= {"PULUMI_BACKEND_URL": (work / "state").as_uri(), "PULUMI_CONFIG_PASSPHRASE": "recording"}
         (work / "state").mkdir()
@@ -82,6 +85,19 @@ class Recorder:
         for user in users:
             self.pulumi("config", "set", "--secret", "--path", f"{NS}:principalPasswords.{user}",
                         PASSWORD.format(user=user))
+
+    def switch_program(self) -> None:
+        """The working tree's program in place of the one the stack was deployed with; its stack file stays."""
+        settings = (self.program / "Pulumi.staging.yaml").read_text()
+        shutil.rmtree(self.program)
+        throwaway.copy_program(self.program)
+        (self.program / "Pulumi.staging.yaml").write_text(settings)
+
+    def destroy(self) -> None:
+        """Remove what the stack made, so the next scenario starts on an empty broker."""
+        done = self.pulumi("destroy", "--yes", "--skip-preview", check=False)
+        if done.returncode != 0:
+            print(f"destroy failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}")
 
     def preview(self, name: str, stream: bool = False, *extra: str) -> None:
         env = {"PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "true"} if stream else {}
@@ -156,12 +172,34 @@ def main() -> None:
         drop_topic(rec.program, "asyncResponses")
         rec.preview("protected-delete.jsonl", True)
         rec.pulumi("state", "unprotect", "--all", "--yes")
-        rec.pulumi("destroy", "--yes", "--skip-preview", check=False)
+        rec.destroy()
     finally:
         broker.stop(work / "broker")
+    try:  # on a broker of its own: the destroy above leaves the protected stack's topics on the cluster
+        migrate(work / "migration", broker.start("secure", work / "broker-migration", port=broker.free_port(),
+                                                 controller_port=broker.free_port()))
+    finally:
+        broker.stop(work / "broker-migration")
         shutil.rmtree(work, ignore_errors=True)
 
 
+
+def migrate(work: Path, info: dict) -> None:
+    """A stack deployed with the earlier access shape (one kafka.Acl per binding, one UserScramCredential per
+    user), upgraded: the first preview creates the role and user resources while the old ones stay (an event
+    stream, which lists the unchanged resources too); after that `up`, the second drops the old ones from
+    the state, leaving their bindings and users on the cluster (`delete[retain]`)."""
+    rec = Recorder(work, info, LEGACY_SHAPE)
+    rec.pulumi("stack", "init")
+    rec.pulumi("config", "set", "--secret", f"{NS}:saslJaasConfig", broker.jaas(info["admin_password"]))
+    base_users = ("evidentsource", "evidentsource-streams-lambda", "external-consumer-a", "external-producer")
+    rec.configure(stack_config(info["bootstrap_servers"], protect=False), base_users)
+    rec.pulumi("up", "--yes", "--skip-preview")
+    rec.switch_program()
+    rec.preview("migrate.jsonl", True)
+    rec.pulumi("up", "--yes", "--skip-preview")
+    rec.preview("migrate-retained.json")
+    rec.destroy()
 
 
 # --- msk-iam.json: crafted in the digest shape from the program's own documents ---------

@@ -48,8 +48,8 @@ def test_from_a_saved_file_writes_markdown_and_summary(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     assert md.read_text() == (HERE / "golden" / "replace.md").read_text()
-    assert summary.read_text() == "staging: 0 to create, 0 to update, 4 to replace, 0 to delete; access changes: " \
-                                  "3 gained, 3 lost; DATA LOSS risk: 1 (accepted)\n"
+    assert summary.read_text() == "staging: 0 to create, 2 to update, 1 to replace, 0 to delete; access changes: " \
+                                  "9 gained, 9 lost; DATA LOSS risk: 1 (accepted)\n"
     assert done.stderr.strip().endswith("DATA LOSS risk: 1 (accepted)")
 
 

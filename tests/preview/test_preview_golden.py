@@ -31,6 +31,8 @@ CASES = {
     "policy-violation.jsonl": 3,
     "empty.json": 0,
     "msk-iam.json": 0,
+    "migrate.jsonl": 0,
+    "migrate-retained.json": 0,
 }
 # Strings that must never reach a report: the recorded stacks' passwords (record.py).
 PASSWORD = re.compile(r"recorded-only-[\w-]+-pw")
@@ -70,6 +72,39 @@ def test_update_shows_retention_and_access_in_words():
     assert ("`User:external-consumer-b` **gains** Read (use the group) on consumer groups starting with "
             "`evidentsource-external-` (Kafka ACL)") in md
     assert "[!CAUTION]" not in md
+    # The role's resource, binding by binding; the SCRAM users by name, their passwords never.
+    assert ("| update | `acls-externalConsumers` | pulumi-python dynamic RoleAcls | adds Allow "
+            "`User:external-consumer-b` Read (consume) on topic `evidentsource-async-responses`<br>") in md
+    assert ("<br>removes Allow `User:external-consumer-a` Read (use the group) on consumer groups starting with "
+            "`evidentsource-external-` |") in md
+    assert ("| update | `scram-users-all` | pulumi-python dynamic ScramUsers | adds SCRAM user `external-consumer-b`"
+            "<br>removes SCRAM user `external-consumer-a` |") in md
+
+
+def test_migration_first_run_creates_the_role_resources_and_changes_no_access():
+    """The earlier shape's Acls are declared once more (unchanged, listed as `same` in the event stream) while
+    the role resources take their bindings over: nobody gains or loses anything."""
+    report = rendered("migrate.jsonl")
+    assert report.summary == "staging: 5 to create, 0 to update, 0 to replace, 0 to delete"
+    assert "[!WARNING]" not in report.markdown
+    assert "| create | `acls-server` | pulumi-python dynamic RoleAcls | ACL bindings of role `server`: 33 |" \
+        in report.markdown
+    assert ("| create | `scram-users-all` | pulumi-python dynamic ScramUsers | SCRAM users `evidentsource`, "
+            "`evidentsource-streams-lambda`, `external-consumer-a`, `external-producer` (SCRAM-SHA-512) |") \
+        in report.markdown
+
+
+def test_migration_second_run_lets_the_old_resources_go_from_the_state_only():
+    """delete[retain] of every Acl and UserScramCredential: bindings and users stay on the cluster, no access lost."""
+    report = rendered("migrate-retained.json")
+    assert report.summary == "staging: 0 to create, 0 to update, 0 to replace, 42 to delete (42 only from the state)"
+    assert "[!WARNING]" not in report.markdown and "**delete**" not in report.markdown
+    assert report.markdown.count("| delete[retain] |") == 42
+    assert ("| delete[retain] | `acls-external-producer-write-topic-asyncCommands` | kafka Acl | Allow "
+            "`User:external-producer` Write (produce) on topic `evidentsource-async-commands`<br>stays on the "
+            "cluster, dropped from the stack's state only (`retainOnDelete`) |") in report.markdown
+    assert ("| delete[retain] | `scram-users-external-producer` | kafka UserScramCredential | SCRAM user "
+            "`external-producer` (SCRAM-SHA-512)<br>stays on the cluster") in report.markdown
 
 
 def test_an_accepted_replace_raises_the_banner_and_says_who_accepted_it():

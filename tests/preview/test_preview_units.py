@@ -13,6 +13,8 @@ from tools.preview.parse import SECRET_SIG, UNKNOWN, parse, split_path
 STACK = "urn:pulumi:staging::evidentsource-kafka::pulumi:pulumi:Stack::evidentsource-kafka-staging"
 TOPIC = "kafka:index/topic:Topic"
 ACL = "kafka:index/acl:Acl"
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"
+SCRAM_USERS = "pulumi-python:dynamic/evidentsource:ScramUsers"
 
 
 def urn(kind: str, name: str) -> str:
@@ -31,6 +33,18 @@ def step(op: str, kind: str, name: str, old: dict | None = None, new: dict | Non
     if new is not None:
         found["newState"] = {"type": kind, "custom": True, "inputs": new}
     return found
+
+
+def retained(found: dict) -> dict:
+    """The step with retainOnDelete in its old state, as the engine prints a `delete[retain]`."""
+    found["oldState"]["retainOnDelete"] = True
+    return found
+
+
+def role(name: str, bindings: list[dict], keep: tuple[str, ...] = ()) -> dict:
+    """A RoleAcls resource's inputs, as the program declares them."""
+    return {"__provider": "gASVPAAAAAAAAACMIGNvbXBvbmVudHMu", "role": name, "bindings": bindings, "keep": list(keep),
+            "connection": "[secret]", "timeoutSeconds": 5}
 
 
 def acl(principal="User:app", op="Read", kind="Topic", name="orders", pattern="Literal", permission="Allow") -> dict:
@@ -206,3 +220,118 @@ def test_bindings_on_the_cluster_not_in_the_stack_get_their_own_heading_one_line
     assert "2 ACL binding(s) touch what this stack manages" in section
     assert "- User:evidentsource Allow All on Topic 'evidentsource-database-events' (Literal, host *)" in section
     assert section.count("\n- User:evidentsource Allow All on Topic") == 2
+
+
+# --- the access layer's shapes: role resources, legacy Acls let go, SCRAM users ------------------
+
+def test_each_binding_of_a_role_resource_is_one_grant():
+    text = digest(step("update", ROLE_ACLS, "acls-externalConsumers",
+                       role("externalConsumers", [acl(principal="User:a"), acl(principal="User:a", kind="Group",
+                                                                                name="ext-", pattern="Prefixed")]),
+                       role("externalConsumers", [acl(principal="User:b"), acl(principal="User:a", kind="Group",
+                                                                                name="ext-", pattern="Prefixed")])))
+    assert [c.sentence() for c in preview_access.changes(parse(text))] == [
+        "`User:a` **loses** Read (consume) on topic `orders` (Kafka ACL)",
+        "`User:b` **gains** Read (consume) on topic `orders` (Kafka ACL)"]
+    report = render(parse(text))
+    assert ("| update | `acls-externalConsumers` | pulumi-python dynamic RoleAcls | "
+            "adds Allow `User:b` Read (consume) on topic `orders`<br>"
+            "removes Allow `User:a` Read (consume) on topic `orders` |") in report.markdown
+    assert "gASV" not in report.markdown and "keep" not in report.markdown
+
+
+def test_a_binding_moving_between_role_resources_is_no_access_change():
+    shared = acl(principal="User:both", op="Write")
+    text = digest(step("update", ROLE_ACLS, "acls-server", role("server", [acl(), shared]), role("server", [acl()])),
+                  step("update", ROLE_ACLS, "acls-externalProducers", role("externalProducers", []),
+                       role("externalProducers", [shared])))
+    assert preview_access.changes(parse(text)) == []
+    alone = digest(step("update", ROLE_ACLS, "acls-server", role("server", [acl(), shared]), role("server", [acl()])))
+    (change,) = preview_access.changes(parse(alone))  # without the other role taking it, it is lost
+    assert change.sentence() == "`User:both` **loses** Write (produce) on topic `orders` (Kafka ACL)"
+
+
+def test_a_binding_moving_from_a_legacy_acl_into_a_role_resource_is_no_access_change():
+    text = digest(step("delete", ACL, "acls-app-read-topic-orders", acl(), None),
+                  step("create", ROLE_ACLS, "acls-server", None, role("server", [acl()])))
+    assert preview_access.changes(parse(text)) == []
+
+
+def test_a_retained_delete_of_a_legacy_acl_loses_no_access():
+    """delete[retain]: the engine only drops the Acl from the state; the binding stays on the cluster."""
+    text = digest(retained(step("delete", ACL, "acls-app-read-topic-orders", acl(), None)))
+    preview = parse(text)
+    assert preview.steps[-1].op == "delete" and preview.steps[-1].keeps_old
+    assert preview_access.changes(preview) == []
+    report = render(preview)
+    assert "[!WARNING]" not in report.markdown and "access changes" not in report.summary
+    assert ("| delete[retain] | `acls-app-read-topic-orders` | kafka Acl | Allow `User:app` Read (consume) on topic "
+            "`orders`<br>stays on the cluster, dropped from the stack's state only (`retainOnDelete`) |") \
+        in report.markdown
+
+
+def test_a_delete_without_retain_still_loses_access():
+    (change,) = preview_access.changes(parse(digest(step("delete", ACL, "acls-app-read-topic-orders", acl(), None))))
+    assert change.sentence() == "`User:app` **loses** Read (consume) on topic `orders` (Kafka ACL)"
+
+
+def test_a_retained_binding_is_lost_when_a_role_resource_removes_it():
+    """The retained Acl leaves the binding on the cluster, but the role resource's update deletes it."""
+    text = digest(retained(step("delete", ACL, "acls-app-read-topic-orders", acl(), None)),
+                  step("update", ROLE_ACLS, "acls-server", role("server", [acl(), acl(op="Write")]),
+                       role("server", [acl(op="Write")])))
+    (change,) = preview_access.changes(parse(text))
+    assert change.sentence() == "`User:app` **loses** Read (consume) on topic `orders` (Kafka ACL)"
+
+
+def test_a_retained_delete_in_an_event_stream_loses_no_access():
+    meta = {"op": "delete", "urn": urn(ACL, "a"), "type": ACL,
+            "old": {"type": ACL, "inputs": acl(), "retainOnDelete": True}}
+    events = [{"sequence": 0, "resourcePreEvent": {"metadata": meta}},
+              {"sequence": 1, "summaryEvent": {"resourceChanges": {"delete": 1}, "result": "succeeded"}}]
+    report = render(parse("\n".join(json.dumps(e) for e in events)))
+    assert "[!WARNING]" not in report.markdown
+    assert report.summary == "staging: 0 to create, 0 to update, 0 to replace, 1 to delete (1 only from the state)"
+
+
+def test_scram_users_added_and_removed_by_list_difference_passwords_never_shown():
+    envelope = {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": '{"a": "hunter2-plain"}'}
+    old = {"users": ["a", "keep"], "mechanism": "SCRAM-SHA-512", "passwords": envelope, "connection": "[secret]"}
+    new = {"users": ["keep", "b"], "mechanism": "SCRAM-SHA-512",
+           "passwords": {"keep": "hunter3-plain", "b": "hunter4-plain"}, "connection": "[secret]"}
+    report = render(parse(digest(step("update", SCRAM_USERS, "scram-users-all", old, new))))
+    assert ("| update | `scram-users-all` | pulumi-python dynamic ScramUsers | adds SCRAM user `b`<br>"
+            "removes SCRAM user `a`<br>`passwords`: [secret] -> [secret] |") in report.markdown
+    assert "hunter" not in report.markdown + report.summary and "`keep`" not in report.markdown
+    created = render(parse(digest(step("create", SCRAM_USERS, "scram-users-all", None, new))))
+    assert "| SCRAM users `keep`, `b` (SCRAM-SHA-512) |" in created.markdown
+    assert "hunter" not in created.markdown
+
+
+def test_the_renderer_reads_the_binding_fields_the_program_writes():
+    """tools/preview runs without the project's venv, so it spells the fields itself: they must stay the program's."""
+    from components.model.acl_bindings import FIELDS, AclBinding, as_input
+
+    assert preview_access.ACL_FIELDS == FIELDS
+    binding = as_input(AclBinding("User:app", "Write", "TransactionalID", "tx-", "Prefixed"))
+    grant = preview_access.acl_grant(binding)
+    assert (grant.principal, grant.operation, grant.resource) == \
+        ("`User:app`", "Write (transactions)", "transactional ids starting with `tx-`")
+
+
+def test_a_retained_replace_keeps_the_old_binding_on_the_cluster():
+    """replace[retain] in parts, as the engine prints it: the old binding stays, the new one is created."""
+    old, new = acl(name="x"), acl(name="y")
+    text = digest(retained(step("create-replacement", ACL, "a", old, new, replaceReasons=["aclResourceName"])),
+                  retained(step("delete-replaced", ACL, "a", old, None)))
+    (change,) = preview_access.changes(parse(text))
+    assert change.sentence() == "`User:app` **gains** Read (consume) on topic `y` (Kafka ACL)"
+    assert ("| **replace[retain]** | `a` | kafka Acl | `aclResourceName`: `x` -> `y` (forces replacement)<br>the old one "
+            "stays on the cluster (`retainOnDelete`) |") in render(parse(text)).markdown
+
+
+def test_role_bindings_known_only_after_apply_are_said_so():
+    text = digest(step("create", ROLE_ACLS, "acls-server", None, {**role("server", []), "bindings": UNKNOWN}))
+    report = render(parse(text))
+    assert "| ACL bindings of role `server`: (known after apply) |" in report.markdown
+    assert "`(known after apply)` **gains** (known after apply) on (known after apply)" in report.markdown

@@ -12,7 +12,7 @@ from components.config import load
 from components.model.acl_bindings import AclBinding
 from components.model.catalog import CATALOG
 from components.safety import check, refusals
-from components.safety.acl_adoption import acl_imports
+from components.safety.acl_adoption import adopted
 from components.safety.assess import assess
 from components.safety.topic_plan import Wanted, wanted_topics
 from components.safety.live_cluster import LiveCluster, LiveTopic
@@ -257,15 +257,15 @@ def test_planning_an_import_document_lists_existing_topics_as_creates():
     assert result.refusals == [] and {p.import_id for p in result.topics.values()} == {None}
 
 
-def test_acl_adoption_imports_what_exists_and_is_not_managed_yet():
+def test_acl_adoption_takes_over_what_exists_and_is_not_managed_yet():
     read = AclBinding("User:c", "Read", "Topic", EVENTS, "Literal")
     write = AclBinding("User:p", "Write", "Topic", "evidentsource-async-commands", "Literal")
     group = AclBinding("User:c", "Read", "Group", "ext-", "Prefixed")
     bindings = {"c-read": read, "p-write": write, "c-group": group}
     cluster = live(acls=frozenset({read.import_id, write.import_id}))
-    imports, refused = acl_imports(bindings, PriorState(acls=frozenset({"acls-p-write"})), cluster)
-    assert (imports, refused) == ({"c-read": read.import_id}, [])
-    assert acl_imports(bindings, PriorState(), UNREACHABLE)[1][0].startswith(
+    found, refused = adopted(bindings, PriorState(acl_ids=frozenset({write.import_id})), cluster)
+    assert (found, refused) == ([read.import_id], [])
+    assert adopted(bindings, PriorState(), UNREACHABLE)[1][0].startswith(
         "[adopt:acls-unreadable] evidentsource-kafka:adopt.acls needs to list the cluster's ACLs")
 
 
@@ -394,12 +394,24 @@ def test_the_state_is_read_from_the_engines_resource_outputs():
         "urn:pulumi:s::p::evidentsource:kafka:Topics$aws:msk/topic:Topic::evidentsource-async-commands": {
             "type": "aws:msk/topic:Topic", "outputs": {"name": "cmds", "partitionCount": 6, "replicationFactor": 3}},
         "urn:pulumi:s::p::evidentsource:kafka:Acls$kafka:index/acl:Acl::acls-x-read-topic-databaseEvents": {
-            "type": "kafka:index/acl:Acl", "outputs": {}},
+            "type": "kafka:index/acl:Acl", "outputs": {  # the earlier shape: one resource per binding
+                "aclPrincipal": "User:x", "aclHost": "*", "aclOperation": "Read", "aclPermissionType": "Allow",
+                "aclResourceType": "Topic", "aclResourceName": EVENTS, "resourcePatternTypeFilter": "Literal"}},
+        "urn:pulumi:s::p::evidentsource:kafka:Acls$pulumi-python:dynamic/evidentsource:RoleAcls::acls-server": {
+            "type": "pulumi-python:dynamic/evidentsource:RoleAcls", "outputs": {"role": "server", "bindings": [
+                {"aclPrincipal": "User:y", "aclHost": "*", "aclOperation": "Write", "aclPermissionType": "Allow",
+                 "aclResourceType": "Topic", "aclResourceName": EVENTS, "resourcePatternTypeFilter": "Literal"}]}},
+        "urn:pulumi:s::p::evidentsource:kafka:ScramUsers$kafka:index/userScramCredential:UserScramCredential::"
+        "scram-users-x": {"type": "kafka:index/userScramCredential:UserScramCredential",
+                          "outputs": {"username": "x", "scramMechanism": "SCRAM-SHA-512"}},
     }
     state = from_resource_outputs(outputs)
     assert state.topics == {"evidentsource-database-events": PriorTopic(EVENTS, 3, 1),
                             "evidentsource-async-commands": PriorTopic("cmds", 6, 3)}
-    assert state.acls == {"acls-x-read-topic-databaseEvents"} and state.unprotected == {"asyncCommands"}
+    legacy = AclBinding("User:x", "Read", "Topic", EVENTS, "Literal")
+    assert state.legacy_acls == {"acls-x-read-topic-databaseEvents": legacy}
+    assert state.acl_ids == {legacy.import_id, f"User:y|*|Write|Allow|Topic|{EVENTS}|Literal"}
+    assert state.legacy_scram_users == {"scram-users-x": "x"} and state.unprotected == {"asyncCommands"}
 
 
 def test_refusals_are_reported_together_without_a_stack_trace():
@@ -451,7 +463,7 @@ def test_a_change_the_login_may_not_make_is_refused_before_up_could_fail_half_wa
 
 def test_bindings_that_touch_the_stack_and_are_not_declared_are_named_and_others_are_not():
     from components.model.acl_bindings import acl_bindings
-    from components.safety.acl_adoption import from_import_id, unmanaged
+    from components.safety.acl_adoption import unmanaged
     cfg = config(base=SCRAM)
     model = cfg.access_model()
     declared = acl_bindings(model)
@@ -468,7 +480,7 @@ def test_bindings_that_touch_the_stack_and_are_not_declared_are_named_and_others
     assert found == sorted([seed_all, "User:consumer-a|*|Describe|Allow|Topic|evidentsource-async-responses|Literal",
                             "User:someone|*|Read|Allow|Topic|evidentsource-|Prefixed",
                             "User:someone|*|Read|Allow|Group|ext-team-|Prefixed"])
-    assert from_import_id(seed_all).import_id == seed_all
+    assert AclBinding.from_import_id(seed_all).import_id == seed_all
 
 
 def test_an_accept_key_remap_left_listed_after_the_change_is_warned_about():

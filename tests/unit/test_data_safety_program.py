@@ -14,8 +14,6 @@ import pytest
 
 from components.model import names as keys
 from components.config import load
-from components.model.acl_bindings import AclBinding, acl_bindings
-from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
 from components.resources.topics import EvidentSourceTopics, TopicsArgs
 from components.safety.check import DataSafetyError
 from components.safety.topic_plan import plan_as_asked, wanted_topics
@@ -118,8 +116,8 @@ def test_acls_follow_the_name_a_run_really_declares():
         monitor = with_state(StateMocks(ALL, unprotected=unprotected))
         run_program(settings)
         topic = topics_by_name(monitor)["evidentsource-async-commands"]
-        producer_acl = monitor.named("acls-producer-a-write-topic-asyncCommands")
-        assert topic.inputs["name"] == producer_acl.inputs["aclResourceName"] == expected
+        (producer_acl,) = monitor.named("acls-externalProducers").inputs["bindings"]
+        assert topic.inputs["name"] == producer_acl["aclResourceName"] == expected
 
 
 def test_plans_become_resource_options():
@@ -130,16 +128,10 @@ def test_plans_become_resource_options():
 
     def program():
         provider = pulumi.ResourceOptions(providers=[kafka.Provider("kafka", bootstrap_servers=["127.0.0.1:9092"])])
-        binding = AclBinding("User:c", "Read", "Topic", "evidentsource-database-events", "Literal")
-        model = load.parse(merged(SCRAM, {"principalPasswords": {}})).access_model()
-        KafkaAcls("acls", KafkaAclsArgs(acl_bindings(model), {"consumer-a-read-topic-databaseEvents": binding.import_id}),
-                  provider)
         return EvidentSourceTopics("evidentsource", TopicsArgs(plans), provider).names
 
     deploy(program)
-    assert recorder.import_ids == {
-        "evidentsource-database-events": "evidentsource-database-events",
-        "acls-consumer-a-read-topic-databaseEvents": "User:c|*|Read|Allow|Topic|evidentsource-database-events|Literal"}
+    assert recorder.import_ids == {"evidentsource-database-events": "evidentsource-database-events"}
     topics = topics_by_name(recorder)
     commands = topics.pop("evidentsource-async-commands")
     assert (commands.protect, commands.retain_on_delete, commands.delete_before_replace) == (False, False, True)

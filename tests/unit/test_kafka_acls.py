@@ -6,7 +6,7 @@ import pulumi
 import pulumi_kafka as kafka
 
 from components.config import load
-from components.model.acl_bindings import acl_bindings
+from components.model.acl_bindings import AclBinding, acl_bindings, by_role, from_input
 from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
 from configs import SCRAM, merged
 from mocking import deploy
@@ -77,26 +77,67 @@ def test_import_ids_follow_the_providers_format():
     assert binding.import_id == "User:producer-a|*|Write|Allow|Topic|evidentsource-async-commands|Literal"
 
 
-def test_the_component_declares_one_acl_per_binding_through_the_stacks_provider(monitor):
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"
+
+
+def held(registration):
+    return {from_input(b) for b in registration.inputs["bindings"]}
+
+
+def test_the_component_declares_one_authoritative_resource_per_role_holding_its_bindings(monitor):
     model = model_of(SCRAM)
+    connection = {"bootstrap.servers": "b:9096", "sasl.password": "admin-pw"}
 
     def program():
         provider = kafka.Provider("kafka", bootstrap_servers=["b:9096"])
-        acls = KafkaAcls("acls", KafkaAclsArgs(acl_bindings(model)), pulumi.ResourceOptions(providers=[provider]))
-        return {"provider": provider.urn, "component": acls.urn,
-                "principals": {s: a.acl_principal for s, a in acls.acls.items()}}
+        acls = KafkaAcls("acls", KafkaAclsArgs(by_role(model), pulumi.Output.secret(connection)),
+                         pulumi.ResourceOptions(providers=[provider]))
+        return {"component": acls.urn, "roles": sorted(acls.roles)}
 
     result = deploy(program)
-    acls = monitor.of_type("kafka:index/acl:Acl")
-    assert len(acls) == 42
-    assert {r.name for r in acls} == {f"acls-{s}" for s in acl_bindings(model)}
-    assert result["principals"]["producer-a-write-topic-asyncCommands"] == "User:producer-a"
-    for acl in acls:
-        assert acl.provider.startswith(result["provider"] + "::")
-        assert acl.parent == result["component"]
-        # Replace-on-change with Pulumi's default create-before-delete: access never lapses.
-        assert acl.delete_before_replace is False
-    group = monitor.named("acls-consumer-b-read-group-ext-*").inputs
+    roles = {r.name: r for r in monitor.of_type(ROLE_ACLS)}
+    assert set(roles) == {"acls-server", "acls-dynamodbStreamsLambda", "acls-externalConsumers",
+                          "acls-externalProducers"}
+    assert not monitor.of_type("kafka:index/acl:Acl")  # no resource per binding any more
+    # Together they hold exactly the model's bindings, each once.
+    assert sorted(b for r in roles.values() for b in held(r)) == sorted(acl_bindings(model).values())
+    assert held(roles["acls-externalProducers"]) == {
+        AclBinding("User:producer-a", "Write", "Topic", "evidentsource-async-commands", "Literal")}
+    group = next(b for b in roles["acls-externalConsumers"].inputs["bindings"]
+                 if b["aclPrincipal"] == "User:consumer-b" and b["aclResourceType"] == "Group")
     assert group == {"aclPrincipal": "User:consumer-b", "aclHost": "*", "aclOperation": "Read",
                      "aclPermissionType": "Allow", "aclResourceType": "Group", "aclResourceName": "ext-",
                      "resourcePatternTypeFilter": "Prefixed"}
+    for role in roles.values():
+        assert role.parent == result["component"]
+        assert role.secret("connection") and role.plain("connection") == connection  # the password stays secret
+        assert "connection" in role.additional_secret_outputs
+        # What the other roles hold is never deleted by this one (a binding moving between roles stays).
+        others = {b.import_id for r in roles.values() if r is not role for b in held(r)}
+        assert set(role.inputs["keep"]) == others
+
+
+def test_a_binding_two_roles_need_is_held_by_the_first_of_them():
+    both = model_of(merged(SCRAM, {"access": {"externalConsumers": {"principals": ["User:evidentsource"]}}}))
+    owners = by_role(both)
+    shared = AclBinding("User:evidentsource", "Read", "Topic", "evidentsource-database-events", "Literal")
+    assert shared in owners["server"] and shared not in owners["externalConsumers"]
+    assert AclBinding("User:evidentsource", "Read", "Group", "ext-", "Prefixed") in owners["externalConsumers"]
+
+
+def test_the_earlier_shape_is_declared_once_more_retained_until_a_role_resource_holds_its_binding(monitor):
+    model = model_of(SCRAM)
+    kept = AclBinding("User:producer-a", "Write", "Topic", "evidentsource-async-commands", "Literal")
+    gone = AclBinding("User:old", "Read", "Topic", "evidentsource-async-commands", "Literal")
+    legacy = {"acls-producer-a-write-topic-asyncCommands": kept, "acls-old-read-topic-asyncCommands": gone}
+
+    def program():
+        provider = kafka.Provider("kafka", bootstrap_servers=["b:9096"])
+        KafkaAcls("acls", KafkaAclsArgs(by_role(model), pulumi.Output.secret({}), legacy=legacy),
+                  pulumi.ResourceOptions(providers=[provider]))
+        return {}
+
+    deploy(program)
+    (acl,) = monitor.of_type("kafka:index/acl:Acl")  # a binding no longer declared is not kept: it goes
+    assert acl.name == "acls-producer-a-write-topic-asyncCommands" and acl.retain_on_delete is True
+    assert (acl.inputs["aclPrincipal"], acl.inputs["aclOperation"]) == ("User:producer-a", "Write")

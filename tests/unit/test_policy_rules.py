@@ -70,6 +70,76 @@ def test_no_wildcard_principal_on_acls(principal, fires):
     assert bool(no_wildcard_principal.validate(acl, DEV)) is fires
 
 
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"  # as the program registers it (kafka_acls.RoleAcls)
+
+
+def binding(principal="User:evidentsource", operation="Read", topic_name="evidentsource-database-events") -> dict:
+    """One binding of a role resource's `bindings`, with the field names of pulumi-kafka's Acl."""
+    return {"aclPrincipal": principal, "aclHost": "*", "aclOperation": operation, "aclPermissionType": "Allow",
+            "aclResourceType": "Topic", "aclResourceName": topic_name, "resourcePatternTypeFilter": "Literal"}
+
+
+def role_acls(*bindings: dict, name="acls-externalConsumers") -> Resource:
+    return Resource(ROLE_ACLS, name, {"role": name.removeprefix("acls-"), "bindings": list(bindings), "keep": [],
+                                      "connection": {"bootstrap.servers": "b:9096"}, "timeoutSeconds": 30})
+
+
+def test_the_role_acls_type_and_fields_are_the_ones_the_program_registers():
+    """The pack spells the type and the binding fields itself (it never imports the program): they must match
+    the program's resource class and the inputs it gives it."""
+    from components.model.acl_bindings import AclBinding, as_input
+    from components.resources.kafka_acls import RoleAcls
+    assert no_wildcard_principal.ROLE_ACLS == ROLE_ACLS == f"pulumi-python:{RoleAcls._resource_type_name}"
+    program = as_input(AclBinding("User:*", "Read", "Topic", "evidentsource-database-events", "Literal"))
+    assert program == binding("User:*")
+    assert no_wildcard_principal.validate(role_acls(program), DEV)
+
+
+@pytest.mark.parametrize("principal, fires", [("User:evidentsource", False), ("User:*", True), ("*", True),
+                                              ("User:ANONYMOUS", True), ("User:anonymous-reporting", False)])
+def test_no_wildcard_principal_on_a_role_resource_checks_each_binding(principal, fires):
+    resource = role_acls(binding(), binding(principal, "Write", "evidentsource-async-commands"))
+    assert bool(no_wildcard_principal.validate(resource, DEV)) is fires
+
+
+def test_a_role_resource_gets_one_message_per_offending_binding_as_the_earlier_shape_words_it():
+    resource = role_acls(binding("User:*"), binding(),
+                         binding("User:ANONYMOUS", "Write", "evidentsource-async-commands"),
+                         binding("User:*", "Describe", "evidentsource-async-responses"))
+    assert no_wildcard_principal.validate(resource, DEV) == [
+        "ACL acls-externalConsumers (on Topic evidentsource-database-events) grants Read to User:*, i.e. every user: "
+        "grant named principals (User:<name>) only",
+        "ACL acls-externalConsumers (on Topic evidentsource-async-commands) grants Write to User:ANONYMOUS, i.e. "
+        "every unauthenticated client: grant named principals (User:<name>) only",
+        "ACL acls-externalConsumers (on Topic evidentsource-async-responses) grants Describe to User:*, i.e. every "
+        "user: grant named principals (User:<name>) only"]
+    # The earlier shape (one kafka.Acl per binding) says the same of its one binding.
+    (legacy,) = no_wildcard_principal.validate(Resource("kafka:index/acl:Acl", "acls-x", binding("User:*")), DEV)
+    assert legacy == "ACL acls-x grants Read to User:*, i.e. every user: grant named principals (User:<name>) only"
+
+
+def test_a_role_resource_with_only_named_principals_or_no_bindings_complies():
+    assert no_wildcard_principal.validate(role_acls(binding(), binding("User:consumer-a", "Describe")), DEV) == []
+    assert no_wildcard_principal.validate(role_acls(), DEV) == []  # a role with no principals holds nothing
+    # Only `bindings` grants: `keep` lists what the other roles' resources hold, checked there.
+    kept = Resource(ROLE_ACLS, "acls-server", {"bindings": [], "keep": ["User:*|*|Read|Allow|Topic|t|Literal"]})
+    assert no_wildcard_principal.validate(kept, DEV) == []
+    unknown = Resource(ROLE_ACLS, "acls-server", {"role": "server"})  # bindings not known yet
+    assert no_wildcard_principal.validate(unknown, DEV) is None
+
+
+def test_no_wildcard_principal_through_the_pack_on_a_role_resource(monkeypatch):
+    """As pulumi-policy calls it for the dynamic resource: every offending binding reported."""
+    monkeypatch.setenv("PULUMI_STACK", "staging")
+    reported: list[str] = []
+    args = SimpleNamespace(resource_type=ROLE_ACLS, name="acls-server",
+                           props={"role": "server", "bindings": [binding("User:*"), binding(), binding("*", "Write")]},
+                           opts=SimpleNamespace(protect=False), not_applicable=lambda: reported.append("n/a"))
+    resource_policy(no_wildcard_principal).validate(args, reported.append)
+    assert len(reported) == 2 and all(m.startswith("ACL acls-server (on Topic ") for m in reported)
+    assert "grants Write to *, i.e. every user" in reported[1]
+
+
 def test_no_wildcard_principal_on_resource_policies():
     def role(principal) -> Resource:
         return Resource("aws:iam/role:Role", "r", {"assumeRolePolicy": json.dumps({"Statement": [

@@ -130,20 +130,21 @@ class TestStaging:
         assert no_aws(monitor)
         assert monitor.types() == {
             "pulumi:providers:kafka": 1, "evidentsource:kafka:Topics": 1, "kafka:index/topic:Topic": 4,
-            "evidentsource:kafka:ScramUsers": 1, "kafka:index/userScramCredential:UserScramCredential": 4,
-            "evidentsource:kafka:Acls": 1, "kafka:index/acl:Acl": 38,
+            "evidentsource:kafka:ScramUsers": 1, "pulumi-python:dynamic/evidentsource:ScramUsers": 1,
+            "evidentsource:kafka:Acls": 1, "pulumi-python:dynamic/evidentsource:RoleAcls": 4,
         }
         (provider,) = monitor.of_type("pulumi:providers:kafka")
         assert (provider.inputs["saslMechanism"], provider.inputs["saslUsername"], provider.inputs["tlsEnabled"]) == (
             "scram-sha512", "admin", "true")
         assert provider.secret("saslPassword")
-        users = {r.inputs["username"]: r for r in monitor.of_type("kafka:index/userScramCredential:UserScramCredential")}
-        assert set(users) == set(STAGING_SECRETS["principalPasswords"])
-        for name, user in users.items():
-            assert user.secret("password") and user.plain("password") == STAGING_SECRETS["principalPasswords"][name]
-            assert user.inputs["scramMechanism"] == "SCRAM-SHA-512"
-        acls = {(a.inputs["aclPrincipal"], a.inputs["aclOperation"], a.inputs["aclResourceType"],
-                 a.inputs["aclResourceName"], a.inputs["resourcePatternTypeFilter"]) for a in monitor.of_type("kafka:index/acl:Acl")}
+        (users,) = monitor.of_type("pulumi-python:dynamic/evidentsource:ScramUsers")
+        assert users.inputs["users"] == sorted(STAGING_SECRETS["principalPasswords"])
+        assert users.secret("passwords") and users.plain("passwords") == STAGING_SECRETS["principalPasswords"]
+        assert users.inputs["mechanism"] == "SCRAM-SHA-512"
+        roles = monitor.of_type("pulumi-python:dynamic/evidentsource:RoleAcls")
+        acls = {(a["aclPrincipal"], a["aclOperation"], a["aclResourceType"], a["aclResourceName"],
+                 a["resourcePatternTypeFilter"]) for r in roles for a in r.inputs["bindings"]}
+        assert sum(len(r.inputs["bindings"]) for r in roles) == len(acls) == 38  # each binding held once
         topics = ("transaction-proposals", "database-events", "async-commands", "async-responses")
         assert acls == {
             *{("User:evidentsource", op, "Topic", f"evidentsource-{t}", "Literal") for op in SEED_ALL for t in topics},
@@ -154,7 +155,9 @@ class TestStaging:
             ("User:external-consumer", "Read", "Group", "evidentsource-external-", "Prefixed"),
             ("User:external-producer", "Write", "Topic", "evidentsource-async-commands", "Literal"),
         }
-        assert not any(a.delete_before_replace for a in monitor.of_type("kafka:index/acl:Acl"))
+        for role in roles:  # the stack's admin login reaches the access resources only as a secret
+            assert role.secret("connection") and role.plain("connection")["sasl.password"] == "admin-pw"
+            assert role.plain("connection")["sasl.username"] == "admin"
         assert exports.secret[keys.CLOUDFORMATION_SASL_JAAS_CONFIG]
         assert exports.values[keys.CLOUDFORMATION_SASL_JAAS_CONFIG].endswith('username="evidentsource" password="server-pw";')
         assert exports.values[keys.ACCESS_ENFORCEMENT]["User:external-producer"]["enforcer"] == "kafka-acls"

@@ -2,23 +2,27 @@
 """Write a `pulumi import --file` document that adopts what the cluster already has.
 
 For users who prefer an explicit import step to the `adopt` stack setting: it lists the live
-cluster (with the stack's own connection settings) and writes the import document for the
-topics and ACL bindings the program declares and the cluster already has, e.g. those the
-seed's kafka-topics.sh / kafka-acls.sh commands made.
+cluster (with the stack's own connection settings), writes the import document for the topics
+the program declares and the cluster already has, e.g. those the seed's kafka-topics.sh
+commands made, and says what becomes of each ACL binding the program declares.
 
     .venv/bin/python -m tools.ops.adopt --stack staging [--out adopt-staging.json]
     tools/pulumi import --stack staging --file adopt-staging.json --yes --generate-code=false
-    tools/pulumi preview --stack staging --diff      # only real differences, each in place
+    tools/pulumi preview --stack staging --diff      # topics: only real differences, each in place
 
 How: the program's own preview (`pulumi preview --import-file`, run on a temporary copy of the
 stack file with `adopt.importDocument: true`, so that what exists is declared as a create
 instead of being refused or imported) names every resource exactly as the program declares it, with the stack's explicit kafka provider and its configuration
-(secrets encrypted with the stack's key). This tool fills in the import id of each topic
-(its name) and ACL (`principal|host|operation|permission|type|name|pattern`) that exists on
-the cluster, and drops the ones that do not (the next `up` creates them) and the SCRAM users
-(a password cannot be imported; `up` sets them). Bindings on the cluster for the stack's
-principals or topics that the program does not declare are listed, and left untouched.
-Exit status: 0 written (or nothing to adopt), 1 the preview refused or failed, 2 bad usage,
+(secrets encrypted with the stack's key). This tool fills in the import id of each topic (its
+name) that exists on the cluster, and drops the ones that do not (the next `up` creates them).
+ACL bindings are never imported: each role's bindings are one resource (`acls-<role>`), whose
+create asks Kafka to create every binding, which is a no-op for one that exists, so a declared
+binding already on the cluster is taken over by its role's resource on the next `up`, not
+recreated; the report says so per binding (`adopt    ACL <id>` or `create   ACL <id>`), and the
+document holds no ACL resource (nor their component). SCRAM users are dropped too (a password
+cannot be imported; `up` sets them). Bindings on the cluster for the stack's principals or
+topics that the program does not declare are listed, and left untouched.
+Exit status: 0 written (or nothing to import), 1 the preview refused or failed, 2 bad usage,
 3 the cluster could not be read.
 """
 
@@ -39,15 +43,18 @@ import yaml
 from components.config import load
 from components.config.stack_config import StackConfig
 from components.model.access_model import AccessModel
-from components.model.acl_bindings import acl_bindings
+from components.model.acl_bindings import AclBinding, acl_bindings, by_role
 from components.model.catalog import CATALOG
-from components.model.names import NAMESPACE, acl_resource, topic_resource
+from components.model.names import ACLS, NAMESPACE, topic_resource
 from components.safety import live_cluster
 from tools.toolchain.projectenv import PROJECT, engine_env
 
 TOPIC = "kafka:index/topic:Topic"
-ACL = "kafka:index/acl:Acl"
-SCRAM_USER = "kafka:index/userScramCredential:UserScramCredential"
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"  # one role's bindings (resources/kafka_acls.py)
+SCRAM_USERS = "pulumi-python:dynamic/evidentsource:ScramUsers"  # every SCRAM user (resources/scram_users.py)
+ACL = "kafka:index/acl:Acl"  # the earlier shape, one resource per binding: never imported either
+SCRAM_USER = "kafka:index/userScramCredential:UserScramCredential"  # the earlier shape, one per user
+ADOPT_ACL = "adopt    ACL "  # how a report line about a binding taken over on `up` starts
 
 
 class AdoptError(Exception):
@@ -116,11 +123,13 @@ def planning_settings(stack: str, project: Path, copy: Path, env: dict[str, str]
 
 
 def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> tuple[dict, list[str]]:
-    """The import document (ids filled in, what does not exist dropped) and a report, one line each (pure)."""
+    """The import document (topic ids filled in; what does not exist, ACLs and SCRAM users dropped) and a
+    report, one line each (pure)."""
     topic_by_resource = {topic_resource(s.key): s.key for s in CATALOG}
     model = config.access_model()
-    bindings = acl_bindings(model) if model.enforcer == "kafka-acls" else {}
-    binding_by_resource = {acl_resource(suffix): b for suffix, b in bindings.items()}
+    acls = model.enforcer == "kafka-acls"
+    bindings = acl_bindings(model) if acls else {}
+    held = {role_resource(role): role_bindings for role, role_bindings in by_role(model).items()} if acls else {}
     kept, report, adopted = [], [], 0
     for entry in plan.get("resources", []):
         name = entry.get("logicalName") or entry["name"]
@@ -134,26 +143,58 @@ def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> 
             entry["id"] = topic
             report.append(f"import   topic {topic} ({found.partitions} partitions, replication factor "
                           f"{found.replication_factor})")
+            adopted += 1
+        elif kind == ROLE_ACLS:  # never imported: its create takes over the bindings that exist
+            report += ([acl_line(b, name, live) for b in held[name]] if name in held else
+                       [f"create   {kind} {name} (not a role of this stack's access model: not adopted by this tool)"])
+            continue
         elif kind == ACL:
-            binding = binding_by_resource[name]
-            if binding.import_id not in (live.acl_ids or ()):
-                report.append(f"create   ACL {binding.import_id}")
-                continue
-            entry["id"] = binding.import_id
-            report.append(f"import   ACL {binding.import_id}")
+            report.append(f"drop     {kind} {name} (the earlier per-binding shape: its binding is held by its "
+                          "role's resource, never imported)")
+            continue
+        elif kind == SCRAM_USERS:
+            report += [f"create   SCRAM user {user} (a password cannot be imported; `pulumi up` sets it)"
+                       for user in sorted(config.principal_passwords)]
+            continue
         elif kind == SCRAM_USER:
             report.append(f"create   SCRAM user {name} (a password cannot be imported; `pulumi up` sets it)")
             continue
         elif entry.get("id"):
             report.append(f"create   {kind} {name} (not adopted by this tool)")
             continue
-        else:  # the stack's explicit provider and the components: created by the import itself
-            kept.append(entry)
-            continue
-        kept.append(entry)
-        adopted += 1
+        kept.append(entry)  # the stack's explicit provider and the components: created by the import itself
     report += untouched(config, model, bindings, live)
-    return ({**plan, "resources": kept} if adopted else {}), report
+    return ({**plan, "resources": without_empty_components(kept)} if adopted else {}), report
+
+
+def role_resource(role: str) -> str:
+    """The name of a role's ACL resource, as resources/kafka_acls.py names it under the `acls` component."""
+    return f"{ACLS}-{role}"
+
+
+def acl_line(binding: AclBinding, resource: str, live: live_cluster.LiveCluster) -> str:
+    """What the next `up` does with one declared binding of a role resource that the stack does not hold yet."""
+    if live.acl_ids is None:  # not listed: say what up does either way, never that the binding is absent
+        return (f"create   ACL {binding.import_id} ({resource} creates it on up, or takes it over if it exists: "
+                f"the cluster's bindings could not be listed{': ' + live.acls_why if live.acls_why else ''})")
+    if binding.import_id in live.acl_ids:
+        return f"{ADOPT_ACL}{binding.import_id} (exists; taken over by {resource} on up, not recreated)"
+    return f"create   ACL {binding.import_id} (not on the cluster; {resource} creates it on up)"
+
+
+def without_empty_components(entries: list[dict]) -> list[dict]:
+    """The entries without the components that no imported resource sits under (e.g. `acls`, once its role
+    resources are left out): a component is kept only as an ancestor of a resource the document imports."""
+    parent_of = {e["name"]: e.get("parent") for e in entries}
+    needed: set[str] = set()
+    for entry in entries:
+        if entry.get("component"):
+            continue
+        parent = entry.get("parent")
+        while parent and parent not in needed:
+            needed.add(parent)
+            parent = parent_of.get(parent)
+    return [e for e in entries if not e.get("component") or e["name"] in needed]
 
 
 def untouched(config: StackConfig, model: AccessModel, bindings: dict,
@@ -190,12 +231,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"adopt.py: {exc}", file=sys.stderr)
         return exc.status
     print("\n".join(report) if report else "nothing declared by the program is missing from the stack's state")
+    taken_over = sum(line.startswith(ADOPT_ACL) for line in report)
+    over = (f"; it also takes over the {taken_over} existing ACL binding(s) marked adopt, without recreating them"
+            if taken_over else "")
     if not document:
-        print("nothing on the cluster to adopt: `pulumi up` creates what is missing")
+        print(f"nothing on the cluster to import: `pulumi up` creates what is missing{over}")
         return 0
     out.write_text(json.dumps(document, indent=4) + "\n")
     print(f"\nwrote {out}; next:\n  tools/pulumi import --stack {opts.stack} --file {out} --yes --generate-code=false\n"
-          f"  tools/pulumi preview --stack {opts.stack} --diff   # only real differences remain, each in place")
+          f"  tools/pulumi preview --stack {opts.stack} --diff   # topics: only real differences, each in place\n"
+          f"then `pulumi up` creates what is missing{over}")
     return 0
 
 

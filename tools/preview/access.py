@@ -1,14 +1,18 @@
 """Who gains or loses which operation on what, from a preview, in words.
 
 Two enforcers, one answer:
-- Kafka ACLs (kafka:index/acl:Acl): each resource is one binding; every field is
-  replace-on-change, so a changed binding arrives as a replace, a moved one as a
-  create plus a delete.
+- Kafka ACLs: one resource per role (pulumi-python:dynamic/evidentsource:RoleAcls), whose
+  `bindings` list each binding with pulumi-kafka's Acl field names; or, in stacks deployed
+  before that shape, one kafka:index/acl:Acl per binding. A binding moving from one role's
+  resource to another's, or from an Acl to a role's resource, arrives as an update of both
+  resources or as a create plus a delete.
 - MSK IAM (aws:iam/policy:Policy + aws:iam/rolePolicyAttachment:RolePolicyAttachment):
   the policy document's statements, granted to the roles the policy is attached to.
 
 Access is compared as sets, before and after the whole preview: a binding that only
-moves between resources (create-before-delete, a renamed resource) is no change.
+moves between resources (create-before-delete, a renamed resource, another role) is no
+change. A resource deleted with retainOnDelete (`delete[retain]`, as the earlier shape's
+Acls are let go) stays on the cluster: its binding is lost only if another step removes it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from dataclasses import dataclass
 
 from tools.preview.parse import SECRET, UNKNOWN, Preview, Step, as_json
 
-ACL = "kafka:index/acl:Acl"
+ACL = "kafka:index/acl:Acl"  # the earlier shape: one binding per resource
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"  # one role's bindings, in `bindings`
+ACL_FIELDS = ("aclPrincipal", "aclHost", "aclOperation", "aclPermissionType", "aclResourceType", "aclResourceName",
+              "resourcePatternTypeFilter")
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LATER = "(known after apply)"
@@ -95,15 +102,31 @@ def acl_grant(inputs: dict) -> Grant:
                  inputs.get("aclPermissionType", "Allow"))
 
 
+def role_bindings(inputs: dict | None) -> list[dict]:
+    """The binding dicts of a RoleAcls resource's inputs; an unknown or secret list reads as one binding of those."""
+    if inputs is None:
+        return []
+    listed = inputs.get("bindings", [])
+    if not isinstance(listed, list):
+        return [dict.fromkeys(ACL_FIELDS, listed)]
+    return [b if isinstance(b, dict) else dict.fromkeys(ACL_FIELDS, b) for b in listed]
+
+
+def bindings_of(step: Step, inputs: dict | None) -> list[dict]:
+    """Each binding one side (old or new inputs) of an ACL step holds."""
+    if step.type == ROLE_ACLS:
+        return role_bindings(inputs)
+    return [inputs] if step.type == ACL and inputs is not None else []
+
+
 def _acl_sets(preview: Preview) -> tuple[set[Grant], set[Grant]]:
-    before, after = set(), set()
+    before, after, kept = set(), set(), set()
     for step in preview.steps:
-        if step.type == ACL:
-            if step.old is not None:
-                before.add(acl_grant(step.old))
-            if step.new is not None:
-                after.add(acl_grant(step.new))
-    return before, after
+        # A retained delete only drops the resource from the state: its bindings stay on the cluster.
+        (kept if step.keeps_old else before).update(acl_grant(b) for b in bindings_of(step, step.old))
+        after.update(acl_grant(b) for b in bindings_of(step, step.new))
+    # ...unless another resource that held one of them lets it go (its delete or update removes it).
+    return before | kept, after | (kept - before)
 
 
 # --- MSK IAM --------------------------------------------------------------------------

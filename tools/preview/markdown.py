@@ -18,6 +18,8 @@ from tools.preview.access import IAM_POLICY, LATER, code
 from tools.preview.parse import MISSING, SECRET, UNKNOWN, Preview, Step, leaf_changes, lookup, split_path
 
 TOPICS = ("kafka:index/topic:Topic", "aws:msk/topic:Topic")
+SCRAM_USER = "kafka:index/userScramCredential:UserScramCredential"  # the earlier shape: one per user
+SCRAM_USERS = "pulumi-python:dynamic/evidentsource:ScramUsers"  # every user of the stack, in `users`
 OP_ORDER = {"replace": 0, "delete": 1, "update": 2, "create": 3, "import": 4}
 MAX_ROWS = 250
 # Lines the engine adds to every failure; shown only when nothing better explains it.
@@ -79,7 +81,51 @@ def changed(step: Step) -> list[str]:
     if step.type == IAM_POLICY and "policy" in (step.diffs or ()) + tuple(step.detailed):
         extra = [c for c in _leaves(step) if c[0][:1] != ("policy",)]
         return ["`policy`: document changed (see access changes)"] + [_line(step, *c) for c in extra]
+    if step.type == preview_access.ROLE_ACLS:
+        return _role_acls_changed(step)
+    if step.type == SCRAM_USERS:
+        return _scram_users_changed(step)
     return [_line(step, *c) for c in _leaves(step)]
+
+
+def _binding_words(binding: dict) -> str:
+    """One ACL binding in words: `Allow `User:app` Read (consume) on topic `orders``."""
+    g = preview_access.acl_grant(binding)
+    return f"{g.effect} {g.principal} {g.operation} on {g.resource}"
+
+
+def _role_acls_changed(step: Step) -> list[str]:
+    """Each binding the role's resource adds or removes, in words; `keep` (what the other roles hold) is left out."""
+    old, new = ((side or {}).get("bindings", []) for side in (step.old, step.new))
+    lines = []
+    if isinstance(old, list) and isinstance(new, list):
+        old, new = (preview_access.role_bindings(side) for side in (step.old, step.new))
+        lines += sorted(f"adds {_binding_words(b)}" for b in new if b not in old)
+        lines += sorted(f"removes {_binding_words(b)}" for b in old if b not in new)
+    elif old != new:
+        lines.append(_line(step, ("bindings",), old, new))
+    return lines + [_line(step, *c) for c in _leaves(step) if c[0][:1] not in (("bindings",), ("keep",))]
+
+
+def _usernames(inputs: dict | None):
+    """The `users` of a ScramUsers resource: a list, or the marker of an unknown or secret value."""
+    return (inputs or {}).get("users", [])
+
+
+def _scram_users_changed(step: Step) -> list[str]:
+    """Users added and removed (by list difference), other settings as usual; of the passwords, only that they
+    changed, never a value (nor whose)."""
+    old, new = _usernames(step.old), _usernames(step.new)
+    lines = []
+    if isinstance(old, list) and isinstance(new, list):
+        lines += [f"adds SCRAM user {value(u)}" for u in new if u not in old]
+        lines += [f"removes SCRAM user {value(u)}" for u in old if u not in new]
+    elif old != new:
+        lines.append(_line(step, ("users",), old, new))
+    leaves = _leaves(step)
+    if any(c[0][:1] == ("passwords",) for c in leaves):
+        lines.append(f"`passwords`: {SECRET} -> {SECRET}")
+    return lines + [_line(step, *c) for c in leaves if c[0][:1] not in (("users",), ("passwords",))]
 
 
 def _leaves(step: Step) -> list[tuple[tuple, object, object]]:
@@ -113,10 +159,17 @@ def describe(step: Step) -> str:
         return (f"topic {value(i.get('name'))}, {i.get('partitionCount')} partitions, "
                 f"replication {i.get('replicationFactor')}")
     if step.type == preview_access.ACL:
-        g = preview_access.acl_grant(i)
-        return f"{g.effect} {g.principal} {g.operation} on {g.resource}"
-    if step.type == "kafka:index/userScramCredential:UserScramCredential":
+        return _binding_words(i)
+    if step.type == preview_access.ROLE_ACLS:  # each binding is in the access changes
+        bindings = i.get("bindings", [])
+        count = len(bindings) if isinstance(bindings, list) else value(bindings)
+        return f"ACL bindings of role {value(i.get('role'))}: {count}"
+    if step.type == SCRAM_USER:
         return f"SCRAM user {value(i.get('username'))} ({i.get('scramMechanism')})"
+    if step.type == SCRAM_USERS:
+        users = _usernames(i)
+        listed = ", ".join(value(u) for u in users) if isinstance(users, list) else value(users)
+        return f"SCRAM users {listed or '(none)'} ({i.get('mechanism')})"
     if step.type == preview_access.IAM_ATTACHMENT:
         return f"attached to IAM role {value(i.get('role'))}"
     if step.type == IAM_POLICY:
@@ -227,6 +280,9 @@ def summary_line(preview: Preview, losses: list[DataLoss], access: list) -> str:
     c = counts(preview)
     line = (f"{preview.stack or 'stack'}: {c.get('create', 0)} to create, {c.get('update', 0)} to update, "
             f"{c.get('replace', 0)} to replace, {c.get('delete', 0)} to delete")
+    retained = sum(1 for s in preview.steps if s.keeps_old and s.op == "delete")
+    if 0 < retained <= c.get("delete", 0):
+        line += f" ({retained} only from the state)"
     if access:
         line += f"; access changes: {preview_access.summary(access)}"
     if losses:
@@ -260,6 +316,10 @@ def table(preview: Preview) -> list[str]:
     for step in steps[:MAX_ROWS]:
         op = f"**{step.op}**" if step.op in ("replace", "delete") else step.op
         what = "<br>".join(w for w in (changed(step) if step.op in ("update", "replace") else [describe(step)]) if w)
+        if step.keeps_old:  # the engine's `delete[retain]`: the old resource is not deleted
+            op, kept = (("delete[retain]", "stays on the cluster, dropped from the stack's state only")
+                        if step.op == "delete" else ("**replace[retain]**", "the old one stays on the cluster"))
+            what = "<br>".join(w for w in (what, f"{kept} (`retainOnDelete`)") if w)
         lines.append(f"| {op} | {_cell(code(step.name))} | {short_type(step)} | {_cell(what)} |")
     if len(steps) > MAX_ROWS:
         lines.append(f"| ... | {len(steps) - MAX_ROWS} more | | |")

@@ -22,7 +22,8 @@ from typing import Any
 SECRET = "[secret]"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's "known after apply" in previews
-HIDDEN_INPUTS = ("__defaults", "__internal", "__meta")
+# Engine bookkeeping, and the pickled code reference of a Python dynamic provider (`__provider`).
+HIDDEN_INPUTS = ("__defaults", "__internal", "__meta", "__provider")
 
 # Engine step ops -> what the reader sees. A replacement can arrive as up to three steps.
 OPS = {"create": "create", "update": "update", "delete": "delete", "replace": "replace",
@@ -53,6 +54,9 @@ class Step:
     old_outputs: dict = field(default_factory=dict)
     protect: bool = False
     retain_on_delete: bool = False
+    # The old resource is only dropped from the state, never deleted (`delete[retain]`): retainOnDelete in its
+    # old state, which is what the engine goes by, or a resource the stack only read.
+    retained: bool = False
     diffs: tuple[str, ...] = ()
     replace_keys: tuple[str, ...] = ()
     detailed: dict[str, dict] = field(default_factory=dict)  # property path -> {kind, inputDiff}
@@ -64,6 +68,11 @@ class Step:
 
     def inputs(self) -> dict:
         return self.new if self.new is not None else (self.old or {})
+
+    @property
+    def keeps_old(self) -> bool:
+        """A delete or replace that leaves the old resource where it is (shown as `delete[retain]`)."""
+        return self.retained and self.op in ("delete", "replace")
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ def _step(op: str, urn: str, type_: str, old: dict | None, new: dict | None, dif
         old_outputs=mask((old or {}).get("outputs") or {}),
         protect=bool((old or {}).get("protect") or (new or {}).get("protect")),
         retain_on_delete=bool((old or {}).get("retainOnDelete") or (new or {}).get("retainOnDelete")),
+        retained=bool((old or {}).get("retainOnDelete")) or op in ("discard", "discard-replaced"),
         diffs=tuple(diffs or ()), replace_keys=tuple(keys or ()),
         detailed={k: {"kind": v.get("kind") or v.get("diffKind") or "update", "inputDiff": v.get("inputDiff", False)}
                   for k, v in (detailed or {}).items()},
@@ -139,6 +149,7 @@ def _merge(steps: list[Step]) -> list[Step]:
             keep.diffs = keep.diffs or other.diffs
             keep.detailed = keep.detailed or other.detailed
             keep.protect = keep.protect or other.protect
+            keep.retained = keep.retained or other.retained
             by_urn[step.urn] = keep
         else:
             by_urn[step.urn] = step

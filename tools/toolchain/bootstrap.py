@@ -29,6 +29,10 @@ ENGINE_MODULE = TOOLCHAIN / "engine"
 KAFKA_PROVIDER = TOOLCHAIN / "kafka-provider"
 VERSION_LDFLAG = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 HOST_FILES = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec")
+# The resource plugin of Python dynamic providers (the access layer's resources, components/resources/kafka_admin.py):
+# a script in the sdk/v3 module that runs `python -m pulumi.dynamic` in the project's virtualenv.
+SDK_SCRIPTS = {"pulumi-language-python-exec": ("python", "cmd"),
+               "pulumi-resource-pulumi-python": ("python", "dist")}
 
 
 class Missing(SystemExit):
@@ -106,6 +110,8 @@ def engine() -> Path | None:
         return None
     target = pe.engine_cache_dir()
     if all((target / f).exists() for f in HOST_FILES):
+        if not (target / "pulumi-resource-pulumi-python").exists():  # a cache made before the access resources
+            sdk_scripts(target, ["pulumi-resource-pulumi-python"])
         say(f"engine: v{pe.PULUMI_VERSION} found in {target}")
         return target
     require_tool("go", "install Go >= 1.26 (the Pulumi CLI is built from its Go modules)")
@@ -116,15 +122,20 @@ def engine() -> Path | None:
         staging = Path(tmp) / "bin"
         go_build(staging / "pulumi", "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", ldflags)
         go_build(staging / "pulumi-language-python", "./cmd/pulumi-language-python", ldflags)
-        # The exec script ships inside the sdk/v3 module; module zips drop the exec bit.
-        sdk_dir = run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"],
-                      "locating the sdk/v3 module", cwd=ENGINE_MODULE).stdout.strip()
-        exec_script = staging / "pulumi-language-python-exec"
-        shutil.copyfile(Path(sdk_dir) / "python" / "cmd" / "pulumi-language-python-exec", exec_script)
-        exec_script.chmod(0o755)
+        sdk_scripts(staging, list(SDK_SCRIPTS))
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     return target
+
+
+def sdk_scripts(bin_dir: Path, names: list[str]) -> None:
+    """Copy scripts that ship inside the sdk/v3 module next to the engine (module zips drop the exec bit)."""
+    sdk_dir = run(["go", "list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"],
+                  "locating the sdk/v3 module", cwd=ENGINE_MODULE).stdout.strip()
+    for name in names:
+        script = bin_dir / name
+        shutil.copyfile(Path(sdk_dir).joinpath(*SDK_SCRIPTS[name], name), script)
+        script.chmod(0o755)
 
 
 # --- kafka resource plugin -----------------------------------------------------
