@@ -58,7 +58,8 @@ def client_properties(config: StackConfig, access: RoleAccess) -> str:
     lines += config.connection.java_properties(tuple(p.removeprefix("User:") for p in access.principals))
     groups = [g.name for g in access.grants if g.resource_type == "group"]
     if groups:
-        lines.append(f"# consumers: group.id must start with {groups[0]}")
+        lines.append("# consumers: any group.id (every group)" if groups[0] == "*"
+                     else f"# consumers: group.id must start with {groups[0]}")
     if access.produces:
         lines += ["enable.idempotence=true", "acks=all"]
     return "\n".join(lines) + "\n"

@@ -20,6 +20,8 @@ stack's login) and passwords are secret inputs; `timeoutSeconds` is the stack's 
 
 from __future__ import annotations
 
+import json
+import threading
 from typing import Any
 
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
@@ -33,6 +35,10 @@ class KafkaAdminError(Exception):
     """What the brokers refused, one line per binding or user, for the `pulumi up` output."""
 
 
+_CLIENTS: dict[str, Any] = {}  # one client per login in this provider process: one connection, not one per resource
+_CLIENTS_LOCK = threading.Lock()
+
+
 def _admin(props: dict[str, Any]) -> Any:
     """An AdminClient with the stack's login. Numbers arrive as floats through Pulumi's wire format."""
     from confluent_kafka.admin import AdminClient
@@ -42,8 +48,13 @@ def _admin(props: dict[str, Any]) -> Any:
             return "true" if value else "false"
         return str(int(value)) if isinstance(value, float) and value.is_integer() else value
     millis = str(int(_timeout(props) * 1000))
-    return AdminClient({**{k: spelled(v) for k, v in props["connection"].items()}, "log_level": 0,
-                        "socket.timeout.ms": millis, "socket.connection.setup.timeout.ms": millis})
+    settings = {**{k: spelled(v) for k, v in props["connection"].items()}, "log_level": 0,
+                "socket.timeout.ms": millis, "socket.connection.setup.timeout.ms": millis}
+    key = json.dumps(settings, sort_keys=True)
+    with _CLIENTS_LOCK:
+        if key not in _CLIENTS:
+            _CLIENTS[key] = AdminClient(settings)
+        return _CLIENTS[key]
 
 
 def _timeout(props: dict[str, Any]) -> float:
@@ -78,7 +89,7 @@ def _create_acls(props: dict[str, Any], ids: set[str]) -> None:
 
     from components.safety.live_cluster import acl_import_id, spelled
     wanted = [KafkaBinding(*spelled(AclBinding.from_import_id(i))) for i in sorted(ids)]
-    admin = _admin(props)  # held until every future settles: a collected client fails them all
+    admin = _admin(props)
     futures = admin.create_acls(wanted, request_timeout=_timeout(props))
     _settle(futures, {k: acl_import_id(k) for k in futures}, _timeout(props), "create the ACL bindings")
 

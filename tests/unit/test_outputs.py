@@ -68,6 +68,9 @@ def test_scram_client_properties_take_the_password_from_the_environment():
     assert 'username="${env:KAFKA_SASL_USERNAME}"' in consumers  # two principals share the role
     assert "# consumers: group.id must start with ext-" in consumers
     assert "enable.idempotence" not in consumers
+    every_group = parsed(merged(SCRAM, {**PASSWORDS, "access": {"server": {"groupPrefix": DELETE}}}))
+    server = outputs.client_properties(every_group[0], every_group[1].role("server"))
+    assert "# consumers: any group.id (every group)" in server and "start with *" not in server
 
 
 def test_tls_client_properties_trust_the_stacks_ca_and_give_mtls_roles_their_own_certificate():
