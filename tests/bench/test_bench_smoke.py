@@ -74,9 +74,10 @@ def test_counts_are_the_work_each_procedure_really_does(results):
     assert entries[("floor-seed", 1)] == SEED_WORK
     assert entries[("floor", 1)] == BASE_WORK
     assert entries[("floor", 2)] == BASE_WORK + PER_CONSUMER
-    # Pulumi adds the stack, the provider and three components to the same work.
-    assert entries[("up", 1)] == entries[("preview-noop", 1)] == entries[("preview-change", 1)] == BASE_WORK + 5
-    assert entries[("up", 2)] == entries[("up-fast", 2)] == entries[("up", 1)] + PER_CONSUMER
+    # The program: the stack, the provider, three components, four topics, one resource per role holding its
+    # ACL bindings and one holding every SCRAM user, whatever the number of consumers.
+    assert entries[("up", 1)] == entries[("preview-noop", 1)] == entries[("preview-change", 1)] == 14
+    assert entries[("up", 2)] == entries[("up-fast", 2)] == entries[("up", 1)]
     assert entries[("preview-noop-nolog", 2)] == entries[("preview-noop", 2)]  # only at the largest size
     assert entries[("dev-preview-noop", 0)] == 7  # stack, provider, component, four topics
     # The peer manages exactly the floor's work: the same topics, bindings and SCRAM users, no more, no less.
