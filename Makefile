@@ -57,7 +57,7 @@ broker: bootstrap
 	$(if $(SECURE),$(PY) -m tools.cluster.secure_cluster start,$(PY) -m tools.cluster.broker start --mode plain)
 
 ## bench: the program against the seed's procedure and against OpenTofu with the same kafka provider (built on first use),
-##        at 10/100/500 consumers (~25-35 min, own brokers; not part of test)
+##        at 10/100/500 consumers (~18 min, own brokers; not part of test)
 bench: bootstrap
 	$(PY) -m bench.run --out bench/results
 
