@@ -72,8 +72,8 @@ def secure_cluster(tmp_path_factory):
 class ThrowawayProject:
     """A copy of the program in a temp dir, so each test has its own stack files."""
 
-    def __init__(self, root: Path, ref: str | None = None):
-        self.root = throwaway.copy_program(root, ref)
+    def __init__(self, root: Path):
+        self.root = throwaway.copy_program(root)
 
     def stack(self, config: dict, name: str | None = None):
         """Create a stack whose Pulumi.<stack>.yaml holds `config` (keys without the namespace)."""

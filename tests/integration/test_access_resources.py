@@ -5,15 +5,15 @@ confluent-kafka's AdminClient (components/resources/kafka_admin.py). Proven here
 engine and real brokers:
 - a binding and a SCRAM user deleted by hand are seen by `preview --refresh` as changes of their
   resources, and `up --refresh` puts them back (the role can log in and do its work again);
-- a stack deployed by the program as committed before this shape (one pulumi-kafka resource per
-  binding and per user) upgrades in two `up`s without a single binding or user missing at any
-  moment: the broker's ACLs are polled throughout, and each SCRAM user logs in after each run.
+- a stack deployed with the earlier shape (one pulumi-kafka resource per binding and per user, under
+  the same components: tests/support/earlier_shape.py) upgrades in two `up`s without a single binding
+  or user missing at any moment: the broker's ACLs are polled throughout, and each SCRAM user logs in
+  after the runs.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 from confluent_kafka.admin import AclBindingFilter, AdminClient, ScramMechanism, UserScramCredentialDeletion
@@ -22,6 +22,7 @@ from pulumi import automation as auto
 from components.model.acl_bindings import AclBinding
 from components.model.names import NAMESPACE
 from components.safety.live_cluster import spelled
+from tests.support import earlier_shape
 from tests.support.stack_configs import secure_stack
 from tools.cluster import broker
 from tools.toolchain import projectenv
@@ -34,7 +35,6 @@ ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"
 SCRAM_USERS = "pulumi-python:dynamic/evidentsource:ScramUsers"
 LEGACY_ACL = "kafka:index/acl:Acl"
 LEGACY_USER = "kafka:index/userScramCredential:UserScramCredential"
-EARLIER_SHAPE = "97e0652"  # the last commit with one pulumi-kafka resource per binding and per SCRAM user
 
 
 def settings(secure_broker: dict, prefix: str) -> dict:
@@ -110,12 +110,8 @@ def test_bindings_and_users_deleted_by_hand_are_seen_by_refresh_and_put_back(
 
 
 def test_a_stack_of_the_earlier_shape_upgrades_without_a_binding_or_user_missing_at_any_moment(
-        engine_env, tmp_path, secure_broker, secure_admin, prefix):
-    from tests.conftest import ThrowawayProject
-    known = subprocess.run(["git", "-C", str(projectenv.PROJECT), "cat-file", "-e", f"{EARLIER_SHAPE}^{{commit}}"])
-    assert known.returncode == 0, (f"this test needs commit {EARLIER_SHAPE} (the earlier shape) in the git history: "
-                                   "run it in a full clone, not a shallow one")
-    project = ThrowawayProject(tmp_path / "program", ref=EARLIER_SHAPE)
+        project, secure_broker, secure_admin, prefix):
+    (project.root / "__main__.py").write_text(earlier_shape.EARLIER_MAIN)
     stack = project.stack(settings(secure_broker, prefix))
     passwords = with_secrets(stack, secure_broker, prefix)
     poller = AclPoller(secure_admin, prefix)
@@ -127,10 +123,8 @@ def test_a_stack_of_the_earlier_shape_upgrades_without_a_binding_or_user_missing
         bindings = poller.snapshots[-1]
         assert len(bindings) == before[LEGACY_ACL]
 
-        # The same stack, now with this program.
-        shutil.rmtree(project.root / "components")
-        shutil.copytree(projectenv.PROJECT / "components", project.root / "components",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        # The same stack, now with the program as it is.
+        shutil.copy(projectenv.PROJECT / "__main__.py", project.root / "__main__.py")
         poller.start()
         first = stack.up()
         second = stack.up()
