@@ -61,15 +61,18 @@ def _timeout(props: dict[str, Any]) -> float:
     return float(props.get("timeoutSeconds") or 120)
 
 
-def _settle(futures: dict[Any, Any], what: dict[Any, str], timeout: float, doing: str) -> None:
-    """Wait for every future of one batched request; raise one error naming each item that failed."""
+def _settle(futures: dict[Any, Any], what: dict[Any, str], timeout: float, doing: str,
+            done_if: frozenset[int] = frozenset()) -> None:
+    """Wait for every future of one batched request; raise one error naming each item that failed
+    (a Kafka error whose code is in `done_if` means the item is already as asked)."""
     from confluent_kafka import KafkaException
     failed = []
     for key, future in futures.items():
         try:
             future.result(timeout=timeout + 1)
         except KafkaException as exc:
-            failed.append(f"{what[key]}: {exc.args[0].str()}")
+            if exc.args[0].code() not in done_if:
+                failed.append(f"{what[key]}: {exc.args[0].str()}")
         except Exception as exc:  # noqa: BLE001 - a timeout or a client error: named, never swallowed
             failed.append(f"{what[key]}: {exc!r}")
     if failed:
@@ -181,7 +184,9 @@ def _delete_users(props: dict[str, Any], users: list[str]) -> None:
     changes = [UserScramCredentialDeletion(u, _mechanism(props["mechanism"])) for u in users]
     admin = _admin(props)
     futures = admin.alter_user_scram_credentials(changes, request_timeout=_timeout(props))
-    _settle(futures, {k: f"user {k}" for k in futures}, _timeout(props), "delete the SCRAM credentials")
+    from confluent_kafka import KafkaError
+    _settle(futures, {k: f"user {k}" for k in futures}, _timeout(props), "delete the SCRAM credentials",
+            done_if=frozenset({KafkaError.RESOURCE_NOT_FOUND}))  # deleted by hand already: as asked
 
 
 def live_users(props: dict[str, Any], users: list[str]) -> set[str]:

@@ -72,6 +72,9 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     prior = readers.prior()
     if not prior.readable:
         pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")
+        access_resources = config.enforcer == "kafka-acls" or config.access.create_scram_users
+        if access_resources and not pulumi.runtime.is_dry_run():
+            report([], [], [messages.state_unreadable(prior.why)])
     if not live.reachable and not live.by_design:  # no broker answered: never a silent success
         offline = pulumi.runtime.is_dry_run() and config.cluster.preview_offline
         report([], [messages.offline_preview(live.why)] if offline else [],

@@ -135,6 +135,13 @@ def adopt_unreadable(w: Wanted, why: str) -> str:
         f"{why}"))
 
 
+def state_unreadable(why: str) -> str:
+    return coded(refusals.STATE_UNREADABLE, (
+        f"{why}: this stack declares ACL bindings or SCRAM users, and without its state `up` cannot tell which "
+        "resources of an earlier version of the program to keep, so it could delete them from the cluster; "
+        "nothing was changed. Make the state backend readable (login, passphrase, network) and run again"))
+
+
 def acls_unreadable(why: str) -> str:
     return coded(refusals.ADOPT_ACLS_UNREADABLE, (
         f"{NAMESPACE}:adopt.acls needs to list the cluster's ACLs, but they could not be read: {why or 'not listed'}"))

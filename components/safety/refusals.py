@@ -30,6 +30,7 @@ KAFKA_REJECTS = "invalid:kafka-rejects"  # the brokers, asked validate-only, wou
 REPLICATION_ABOVE_BROKERS = "impossible:replication-above-brokers"
 CLUSTER_DEGRADED = "impossible:cluster-degraded"  # fewer brokers answer than the topics' min ISR
 STATE_AHEAD = "stale-state:state-ahead-of-cluster"
+STATE_UNREADABLE = "stale-state:state-unreadable"  # `up` of a stack with access resources, its own state unread
 EXISTS_NOT_IN_STATE = "adopt:exists-not-in-state"
 ADOPT_UNREADABLE = "adopt:cluster-unreadable"
 ADOPT_ACLS_UNREADABLE = "adopt:acls-unreadable"

@@ -13,6 +13,7 @@ engine and real brokers:
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -104,6 +105,20 @@ def test_bindings_and_users_deleted_by_hand_are_seen_by_refresh_and_put_back(
         poller.run_once()
         assert write in poller.snapshots[-1]
         assert logs_in(secure_broker, consumer, passwords[consumer])
+        assert set(stack.preview(refresh=True).change_summary) == {"same"}
+
+        # A user deleted by hand and then removed from the stack: the `up` that removes it finds it gone, which is
+        # what it was asked for (no refresh in between, so the state still lists the user).
+        producer = f"{prefix}producer"
+        secure_admin.alter_user_scram_credentials([UserScramCredentialDeletion(
+            producer, ScramMechanism.SCRAM_SHA_512)])[producer].result(30)
+        fewer = settings(secure_broker, prefix)
+        fewer["access"]["externalProducers"]["principals"] = []
+        stack.set_config(f"{NS}:access", auto.ConfigValue(json.dumps(fewer["access"])))
+        stack.remove_config(f"{NS}:principalPasswords.{producer}", path=True)
+        stack.up()
+        poller.run_once()
+        assert write not in poller.snapshots[-1]
         assert set(stack.preview(refresh=True).change_summary) == {"same"}
     finally:
         teardown(stack)

@@ -136,3 +136,28 @@ def test_plans_become_resource_options():
     commands = topics.pop("evidentsource-async-commands")
     assert (commands.protect, commands.retain_on_delete, commands.delete_before_replace) == (False, False, True)
     assert all(t.protect and t.retain_on_delete and not t.delete_before_replace for t in topics.values())
+
+
+class UnreadableState(Mocks):
+    """Mocks whose engine cannot give the stack's state (e.g. a backend the run may not read)."""
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == STATE_INVOKE:
+            return {}, [("stackName", "the backend refused: 403")]  # as the engine answers a failed invoke
+        return {}
+
+
+def test_an_up_of_a_stack_with_access_resources_is_refused_when_its_state_cannot_be_read():
+    settings = merged(SCRAM, {"principalPasswords": {"evidentsource": "a", "streams-lambda": "b", "consumer-a": "c",
+                                                     "consumer-b": "d", "producer-a": "e"}})
+    monitor = with_state(UnreadableState())
+    with pytest.raises(DataSafetyError, match=r"\[stale-state:state-unreadable\] could not read the state of stack "
+                                              r".*the backend refused: 403.*could delete them from the cluster"):
+        run_program(settings)
+    assert not monitor.of_type("pulumi-python:dynamic/evidentsource:RoleAcls") and topics_by_name(monitor) == {}
+    # A preview says it and goes on (it changes nothing); a stack without access resources is not refused.
+    preview = fresh_mocks(UnreadableState(), preview=True)
+    run_program(settings)
+    assert len(preview.of_type("pulumi-python:dynamic/evidentsource:RoleAcls")) == 4
+    with_state(UnreadableState())
+    run_program(PLAINTEXT)
