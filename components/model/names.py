@@ -50,6 +50,11 @@ def kebab(key: str) -> str:
     return to_snake(key).replace("_", "-")
 
 
+def acl_role_resource(role: str, component: str = ACLS) -> str:
+    """The Pulumi name of a role's ACL resource: the component's name and the role's key."""
+    return f"{component}-{role}"
+
+
 def topic_resource(key: str, component: str = TOPICS) -> str:
     """The Pulumi name of a topic resource: from its stable key, never from its Kafka name."""
     return f"{component}-{kebab(key)}"

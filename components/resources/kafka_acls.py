@@ -24,6 +24,7 @@ import pulumi_kafka as kafka
 from pulumi import dynamic
 
 from components.model.acl_bindings import AclBinding, as_input
+from components.model.names import acl_role_resource
 from components.resources.kafka_admin import RoleAclsProvider
 from components.resources.options import for_children
 
@@ -65,7 +66,7 @@ class KafkaAcls(pulumi.ComponentResource):
                       acl_permission_type=acl.permission, acl_resource_type=acl.resource_type,
                       acl_resource_name=acl.resource_name, resource_pattern_type_filter=acl.pattern, opts=retained)
         self.roles = {
-            role: RoleAcls(f"{name}-{role}", {
+            role: RoleAcls(acl_role_resource(role, name), {
                 "role": role,
                 "bindings": [as_input(b) for b in held],
                 "keep": sorted(every - {b.import_id for b in held}),

@@ -75,8 +75,12 @@ def _settle(futures: dict[Any, Any], what: dict[Any, str], timeout: float, doing
                 failed.append(f"{what[key]}: {exc.args[0].str()}")
         except Exception as exc:  # noqa: BLE001 - a timeout or a client error: named, never swallowed
             failed.append(f"{what[key]}: {exc!r}")
+    _raise_if(failed, len(futures), doing)
+
+
+def _raise_if(failed: list[str], total: int, doing: str) -> None:
     if failed:
-        raise KafkaAdminError(f"could not {doing} {len(failed)} of {len(futures)}:\n  " + "\n  ".join(sorted(failed)))
+        raise KafkaAdminError(f"could not {doing} {len(failed)} of {total}:\n  " + "\n  ".join(sorted(failed)))
 
 
 # --- ACL bindings --------------------------------------------------------------------
@@ -98,30 +102,21 @@ def _create_acls(props: dict[str, Any], ids: set[str]) -> None:
 
 
 def delete_acls(props: dict[str, Any], ids: set[str]) -> None:
-    """Delete exactly these bindings: every filter names all seven fields, so it matches one binding."""
+    """Delete exactly these bindings (one already gone is as asked), with the filters `unmanagedBindings: remove` uses."""
     if not ids:
         return
-    from confluent_kafka.admin import AclBindingFilter
-
-    from components.safety.live_cluster import spelled
-    ordered = sorted(ids)
-    filters = [AclBindingFilter(*spelled(AclBinding.from_import_id(i))) for i in ordered]
-    admin = _admin(props)
-    futures = admin.delete_acls(filters, request_timeout=_timeout(props))
-    _settle(futures, dict(zip(futures, ordered)), _timeout(props), "delete the ACL bindings")
+    from components.safety.acl_removal import delete_exactly
+    outcome = delete_exactly(_admin(props), [AclBinding.from_import_id(i) for i in sorted(ids)], _timeout(props))
+    _raise_if([f"{b.import_id}: {result}" for b, result in outcome if isinstance(result, str)], len(ids),
+              "delete the ACL bindings")
 
 
 def live_acl_ids(props: dict[str, Any]) -> set[str]:
-    from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType,
-                                       ResourceType)
-
-    from components.safety.live_cluster import acl_import_id
-    everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
-                                  AclOperation.ANY, AclPermissionType.ANY)
-    admin = _admin(props)
-    future = admin.describe_acls(everything, request_timeout=_timeout(props))
-    _settle({"acls": future}, {"acls": "the cluster's ACL bindings"}, _timeout(props), "describe")
-    return {acl_import_id(b) for b in future.result()}
+    from components.safety.live_cluster import list_acl_ids
+    found = list_acl_ids(_admin(props), _timeout(props))
+    if isinstance(found, str):
+        raise KafkaAdminError(found)
+    return set(found)
 
 
 def _sorted(bindings: list[dict[str, Any]]) -> list[dict[str, Any]]:

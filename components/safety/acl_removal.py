@@ -19,18 +19,25 @@ from components.safety.live_cluster import client_settings, spelled
 
 def delete(config: StackConfig, bindings: list[AclBinding]) -> list[str]:
     """Delete each binding; the problems, one per binding that was not deleted exactly."""
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AclBindingFilter, AdminClient
+    from confluent_kafka.admin import AdminClient
     timeout = config.cluster.live_check_timeout_seconds
     admin = AdminClient(client_settings(config, timeout))
+    return [f"{b.import_id}: {result}" if isinstance(result, str) else f"{b.import_id}: {result} bindings matched, not 1"
+            for b, result in delete_exactly(admin, bindings, timeout * 3) if result != 1]
+
+
+def delete_exactly(admin: Any, bindings: list[AclBinding], timeout: float) -> list[tuple[AclBinding, int | str]]:
+    """One DeleteAcls request whose filters name every field of their binding; per binding, how many bindings
+    it deleted (1, or 0 if it was gone already) or why Kafka refused (also used by resources/kafka_admin.py)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AclBindingFilter
     filters = [AclBindingFilter(*spelled(b)) for b in bindings]
-    problems = []
-    for binding, (_, future) in zip(bindings, admin.delete_acls(filters, request_timeout=timeout * 3).items()):
+    outcome: list[tuple[AclBinding, int | str]] = []
+    for binding, future in zip(bindings, admin.delete_acls(filters, request_timeout=timeout).values()):
         try:
-            deleted: list[Any] = future.result(timeout=timeout * 3 + 1)
+            outcome.append((binding, len(future.result(timeout=timeout + 1))))
         except KafkaException as exc:
-            problems.append(f"{binding.import_id}: {exc.args[0].str()}")
-            continue
-        if len(deleted) != 1:
-            problems.append(f"{binding.import_id}: {len(deleted)} bindings matched, not 1")
-    return problems
+            outcome.append((binding, exc.args[0].str()))
+        except Exception as exc:  # noqa: BLE001 - a timeout: named, never swallowed
+            outcome.append((binding, repr(exc)))
+    return outcome

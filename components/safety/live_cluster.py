@@ -153,7 +153,7 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
         if w.name in topics:
             topics[w.name], changed[w.name] = _with_configs(admin, topics[w.name], metadata.topics[w.name], w.configs,
                                                             timeout)
-    acl_ids = _acl_ids(admin, timeout) if with_acls else None
+    acl_ids = list_acl_ids(admin, timeout) if with_acls else None
     acls_why = acl_ids if isinstance(acl_ids, str) else ""
     if acls_why and config.adopt.acls:
         return LiveCluster.unavailable(acls_why)
@@ -256,7 +256,8 @@ def _refusal(errors: list[Any]) -> str | None:
     return None
 
 
-def _acl_ids(admin: Any, timeout: float) -> frozenset[str] | str:
+def list_acl_ids(admin: Any, timeout: float) -> frozenset[str] | str:
+    """Every binding on the cluster as import ids (none without an authorizer), or why they could not be listed."""
     from confluent_kafka import KafkaError, KafkaException
     from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType,
                                        ResourceType)

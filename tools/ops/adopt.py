@@ -45,7 +45,7 @@ from components.config.stack_config import StackConfig
 from components.model.access_model import AccessModel
 from components.model.acl_bindings import AclBinding, acl_bindings, by_role
 from components.model.catalog import CATALOG
-from components.model.names import ACLS, NAMESPACE, topic_resource
+from components.model.names import NAMESPACE, acl_role_resource, topic_resource
 from components.safety import live_cluster
 from tools.toolchain.projectenv import PROJECT, engine_env
 
@@ -129,7 +129,7 @@ def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> 
     model = config.access_model()
     acls = model.enforcer == "kafka-acls"
     bindings = acl_bindings(model) if acls else {}
-    held = {role_resource(role): role_bindings for role, role_bindings in by_role(model).items()} if acls else {}
+    held = {acl_role_resource(role): role_bindings for role, role_bindings in by_role(model).items()} if acls else {}
     kept, report, adopted = [], [], 0
     for entry in plan.get("resources", []):
         name = entry.get("logicalName") or entry["name"]
@@ -165,11 +165,6 @@ def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> 
         kept.append(entry)  # the stack's explicit provider and the components: created by the import itself
     report += untouched(config, model, bindings, live)
     return ({**plan, "resources": without_empty_components(kept)} if adopted else {}), report
-
-
-def role_resource(role: str) -> str:
-    """The name of a role's ACL resource, as resources/kafka_acls.py names it under the `acls` component."""
-    return f"{ACLS}-{role}"
 
 
 def acl_line(binding: AclBinding, resource: str, live: live_cluster.LiveCluster) -> str:
