@@ -9,6 +9,7 @@ the engine writes a resource's new state only after the program has registered i
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,13 +93,24 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
                       legacy_scram_users=legacy_scram_users, unprotected=unprotected)
 
 
-def read() -> PriorState:
-    """This stack's last deployed state; `readable` False (with the reason) if the engine could not give it."""
+def read(attempts: int = 5, pause_s: float = 0.2) -> PriorState:
+    """This stack's last deployed state; `readable` False (with the reason) if the engine could not give it.
+
+    The file backend writes its checkpoint while the program starts (the stack resource's own step), and a
+    read that meets the file half-written fails with "failed to load checkpoint: EOF": asked again a moment
+    later, it answers. A state that stays unreadable (a wrong passphrase, no access) fails every attempt."""
     stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    try:
-        result = pulumi.runtime.invoke("pulumi:pulumi:readStackResourceOutputs", {"stackName": stack})
-    except Exception as exc:  # noqa: BLE001 - any failure means "unknown", which callers report
-        return PriorState(readable=False, why=f"could not read the state of stack {stack}: {exc}")
-    if getattr(result, "failures", None):
-        return PriorState(readable=False, why=f"could not read the state of stack {stack}: {result.failures}")
-    return from_resource_outputs((result.value or {}).get("outputs") or {})
+    why = ""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(pause_s)
+        try:
+            result = pulumi.runtime.invoke("pulumi:pulumi:readStackResourceOutputs", {"stackName": stack})
+        except Exception as exc:  # noqa: BLE001 - any failure means "unknown", which callers report
+            why = f"could not read the state of stack {stack}: {exc}"
+            continue
+        if getattr(result, "failures", None):
+            why = f"could not read the state of stack {stack}: {result.failures}"
+            continue
+        return from_resource_outputs((result.value or {}).get("outputs") or {})
+    return PriorState(readable=False, why=why)

@@ -139,11 +139,17 @@ def test_plans_become_resource_options():
 
 
 class UnreadableState(Mocks):
-    """Mocks whose engine cannot give the stack's state (e.g. a backend the run may not read)."""
+    """Mocks whose engine cannot give the stack's state (e.g. a backend the run may not read) `failing` times."""
+
+    def __init__(self, failing: int = 1000):
+        self.failing, self.asked = failing, 0
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == STATE_INVOKE:
-            return {}, [("stackName", "the backend refused: 403")]  # as the engine answers a failed invoke
+            self.asked += 1
+            if self.asked <= self.failing:
+                return {}, [("stackName", "the backend refused: 403")]  # as the engine answers a failed invoke
+            return {"name": args.args["stackName"], "outputs": {}}
         return {}
 
 
@@ -161,3 +167,12 @@ def test_an_up_of_a_stack_with_access_resources_is_refused_when_its_state_cannot
     assert len(preview.of_type("pulumi-python:dynamic/evidentsource:RoleAcls")) == 4
     with_state(UnreadableState())
     run_program(PLAINTEXT)
+
+
+def test_a_state_read_that_meets_the_checkpoint_half_written_is_asked_again():
+    settings = merged(SCRAM, {"principalPasswords": {"evidentsource": "a", "streams-lambda": "b", "consumer-a": "c",
+                                                     "consumer-b": "d", "producer-a": "e"}})
+    mocks = UnreadableState(failing=2)
+    monitor = with_state(mocks)
+    run_program(settings)  # not refused: the third attempt answered
+    assert mocks.asked == 3 and len(monitor.of_type("pulumi-python:dynamic/evidentsource:RoleAcls")) == 4
