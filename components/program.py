@@ -13,7 +13,7 @@ import pulumi
 from components import outputs
 from components.config import load
 from components.model import names
-from components.model.acl_bindings import acl_bindings, by_role
+from components.model.acl_bindings import by_role
 from components.model.listeners import msk_listener
 from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
 from components.resources.msk_iam import MskIamArgs, MskIamPolicies
@@ -50,20 +50,22 @@ def declare(readers: Readers) -> None:
         aws_opts if msk else kafka_opts)
 
     prior = assessment.prior
+    # Every access change of this run, planned before any resource is declared (safety/access_plan.py).
+    held = by_role(model) if model.enforcer == "kafka-acls" and model.principals() else {}
+    plan = data_safety.access(config, assessment, model, held)
     if config.access.create_scram_users:  # the config made sure every principal has a password
         ScramUsers(names.SCRAM_USERS, ScramUsersArgs(
             config.principal_passwords, config.cluster.sasl_mechanism, admin_connection(config),
-            config.cluster.timeout_seconds, prior.unmigrated_scram_users), kafka_opts)
+            config.cluster.timeout_seconds, prior.unmigrated_scram_users, plan.users_missing, plan.users_retire),
+            kafka_opts)
 
     policy_arns = None
-    if model.enforcer == "kafka-acls" and model.principals():
-        bindings = acl_bindings(model)
-        data_safety.unmanaged_acls(config, assessment, model, bindings)
-        data_safety.adopt_acls(config, assessment, bindings)  # adopt.acls: says what is taken over
-        KafkaAcls(names.ACLS, KafkaAclsArgs(by_role(model), admin_connection(config),
-                                            config.cluster.timeout_seconds, prior.unmigrated_acls), kafka_opts)
+    if held:
+        data_safety.adopt_acls(config, assessment, {b.import_id: b for found in held.values() for b in found})
+        KafkaAcls(names.ACLS, KafkaAclsArgs(held, admin_connection(config), config.cluster.timeout_seconds,
+                                            prior.unmigrated_acls, plan.missing, plan.retire, plan.remove_unmanaged),
+                  kafka_opts)
     elif model.enforcer == "msk-iam":
-        data_safety.unmanaged_acls(config, assessment, model, {})
         policy_arns = MskIamPolicies(names.MSK_IAM, MskIamArgs(model, config.msk.arn, config.iam), aws_opts).policy_arns
 
     if config.network is not None:

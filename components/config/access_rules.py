@@ -45,6 +45,19 @@ def _principal_problem(principal: str, enforcer: str, cluster_account: str | Non
         return "User:* is every user: grant named principals only"
     if principal == "User:ANONYMOUS":
         return "User:ANONYMOUS is every unauthenticated client: grant named principals only"
+    if "|" in principal:
+        return "contains '|', which the stack's state uses to separate a binding's fields: rename the principal"
+    return None
+
+
+def _scram_problem(principal: str) -> str | None:
+    """A SCRAM user name a client cannot log in with as it is (tried with librdkafka against Kafka 4.1: a name
+    outside printable ASCII is stored by the broker, and its login then fails)."""
+    odd = sorted({c for c in principal.removeprefix("User:") if not " " <= c <= "~"})
+    if odd:
+        shown = ", ".join(repr(c) for c in odd)
+        return (f"a SCRAM user name with {shown}: SCRAM clients cannot log in with a name outside printable ASCII "
+                "(the user would be created and its login refused); use letters, digits and . _ - @")
     return None
 
 
@@ -71,6 +84,9 @@ def principals_fit_enforcer(d: Draft, p: Problems) -> None:
             key = f"access.{role}.principals[{i}]"
             if d.ok(key) and (why := _principal_problem(principal, enforcer, account)) is not None:
                 p.add(key, principal, why)
+            elif d.ok(key) and enforcer == "kafka-acls" and (d.cluster.sasl_mechanism or "").startswith("SCRAM") \
+                    and (why := _scram_problem(principal)) is not None:
+                p.add(key, principal, why)
 
 
 @check("access.server.groupPrefix", "access.externalConsumers.groupPrefix")
@@ -80,3 +96,12 @@ def consumer_groups_apart(d: Draft, p: Problems) -> None:
         p.add("access.externalConsumers.groupPrefix", external,
               f"the server's groups (access.server.groupPrefix {server!r}) start with it, so external consumers "
               "could join them and take the server's partitions: use a prefix the server's group ids do not start with")
+
+
+@check("access.acceptAccessLoss")
+def access_loss_names_listed_principals(d: Draft, p: Problems) -> None:
+    listed = {x for principals in d.role_principals().values() for x in principals}
+    for i, name in enumerate(d.access.accept_access_loss):
+        if name not in listed:
+            p.add(f"access.acceptAccessLoss[{i}]", name, "not a principal of any role of this stack: it can accept the "
+                  f"loss only of a principal still listed ({', '.join(sorted(listed)) or 'none listed'})")

@@ -214,14 +214,20 @@ def load() -> StackConfig:
 def raw_stack_config() -> dict[str, Any]:
     """Every `evidentsource-kafka:*` value of the stack, objects decoded from JSON."""
     # The engine passes config in the environment; mocks and inline programs set it in-process.
-    values = {**pulumi.runtime.get_config_env(), **runtime_config.CONFIG.get()}
+    return decode({**pulumi.runtime.get_config_env(), **runtime_config.CONFIG.get()})
+
+
+def decode(values: dict[str, Any]) -> dict[str, Any]:
+    """The `evidentsource-kafka:*` values of a stack's configuration as the engine passes them (full keys, objects
+    as JSON text), without the namespace and with objects decoded. Also read by the access providers (configure)."""
     raw: dict[str, Any] = {}
     prefix = f"{NAMESPACE}:"
     for full_key, value in values.items():
         if full_key.startswith(prefix):
             key = full_key[len(prefix):]
             try:
-                raw[key] = json.loads(value) if key in SECTIONS or key == "principalPasswords" else value
+                raw[key] = json.loads(value) if isinstance(value, str) and (
+                    key in SECTIONS or key == "principalPasswords") else value
             except ValueError:
                 raw[key] = value
     return raw

@@ -243,9 +243,9 @@ class ExternalConsumersSettings(RoleSettings):
 
 
 class AccessConfig(_Model):
-    create_scram_users: bool = False  # create each principal's SCRAM credential from principalPasswords
-    # Bindings on the cluster that touch the stack and that it does not declare: named (report), or deleted by `up`.
-    unmanaged_bindings: Literal["report", "remove"] = "report"
+    create_scram_users: bool = False  # each principal's SCRAM credential, from principalPasswords
+    unmanaged_bindings: Literal["report", "remove"] = "report"  # undeclared bindings on the stack's resources
+    accept_access_loss: list[str] = []  # listed principals that may lose every grant or login they had ([access:lost])
     server: ServerSettings = ServerSettings()
     dynamodb_streams_lambda: RoleSettings = RoleSettings()
     external_consumers: ExternalConsumersSettings = ExternalConsumersSettings()

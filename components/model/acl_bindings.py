@@ -19,6 +19,7 @@ roles changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from components.model.access_model import AccessModel, Grant
@@ -69,6 +70,28 @@ def from_input(d: dict) -> AclBinding:
     return AclBinding(d["aclPrincipal"], d["aclOperation"], d["aclResourceType"], d["aclResourceName"],
                       d.get("resourcePatternTypeFilter", "Literal"), d.get("aclHost", "*"),
                       d.get("aclPermissionType", "Allow"))
+
+
+def described(b: AclBinding) -> str:
+    """A binding in words: its key in the role resources' `grants` map, so `pulumi preview --diff` names each
+    binding gained or lost (a map is diffed by key, a list by position)."""
+    where = f"{b.resource_type} prefix {b.resource_name}" if b.pattern == "Prefixed" else \
+        f"{b.resource_type} {b.resource_name}" if b.pattern == "Literal" else \
+        f"{b.resource_type} {b.resource_name} ({b.pattern})"
+    return f"{b.principal}: {b.permission} {b.operation} on {where}" + ("" if b.host == "*" else f" from {b.host}")
+
+
+def as_grants(found: Iterable[AclBinding]) -> dict[str, str]:
+    """Bindings as a `grants` map: described(b) -> import id (the id is what the providers read back)."""
+    grants: dict[str, str] = {}
+    for b in sorted(set(found)):
+        key = described(b)
+        grants[key if key not in grants else b.import_id] = b.import_id
+    return grants
+
+
+def from_grants(grants: Mapping[str, str] | None) -> set[AclBinding]:
+    return {AclBinding.from_import_id(i) for i in (grants or {}).values()}
 
 
 def bindings(principal: str, grant: Grant) -> list[tuple[str, AclBinding]]:

@@ -1,238 +1,206 @@
-"""The CRUD of the access layer on SASL/TLS clusters: ACL bindings and SCRAM users in batches.
+"""The CRUD of the access layer on SASL/TLS clusters: ACL bindings and SCRAM users, exact after every run.
 
-Pulumi dynamic providers over confluent-kafka's AdminClient (librdkafka). One resource holds a
-whole set (a role's ACL bindings, or every SCRAM user of the stack), so a no-op costs a handful of
-resources instead of one per binding, and each write is one batched admin request:
+Pulumi dynamic providers over the one Kafka admin adapter (components/kafka/admin.py). One resource
+holds a whole set (a role's ACL bindings, or every SCRAM user of the stack), and each write is a
+few batched admin requests. What the providers promise, and how:
 
-- ACLs: create = CreateAcls of every binding (Kafka creates an existing binding as a no-op, so a
-  binding made by hand is adopted, never recreated); update = CreateAcls of the new set and
-  DeleteAcls of exact filters for what left it, except bindings another role of the stack now
-  holds (`keep`); read (refresh) = one DescribeAcls, keeping the declared bindings the cluster has,
-  so a binding removed by hand shows as a change the next `up` puts back.
-- SCRAM users: AlterUserScramCredentials upserts and deletions; read drops users the cluster
-  no longer has, so the next `up` recreates them.
+- **Every change is in the plan.** A resource creates what it declares (`grants`, `users`; Kafka
+  creates an existing binding as a no-op, so one made by hand is adopted, never recreated) and deletes
+  only what its inputs name for deletion: `retire` (bindings the stack held and no longer declares, which
+  the program works out from the stack's state and the live cluster) and `removeUnmanaged` (with
+  `access.unmanagedBindings: remove`). `missing` (declared, absent from the cluster: drift the program
+  read) makes a plain `preview` show the update that puts it back. Grants are maps keyed by the binding
+  in words, so `preview --diff` names each binding gained or lost.
+- **Partial results, never a lost record.** Cluster errors do not raise from create or update: the
+  resource records what Kafka refused (`notApplied`) and what it could not delete (`notDeleted`), so the
+  state never forgets a grant that may exist; the program then fails the run naming each one
+  (resources/kafka_acls.py), and the next `up` retries exactly those. One refused binding holds back
+  nothing else.
+- **The login of now.** The admin login is read from the stack's configuration the engine gives
+  `configure` (so `up --refresh` and `preview --refresh` after a rotation use the new password; with
+  PULUMI_RUN_PROGRAM, which tools/pulumi sets, so do `refresh` and `destroy`), and from the resource's
+  stored `connection` only where the configuration cannot be read.
+- **A delete never takes what the run declares.** The engine deletes a resource the program no longer
+  declares (a renamed role, a rollback to a release that names it otherwise) after the new ones exist,
+  with the old inputs; each provider remembers what this run's resources declare (`check`) and deletes
+  only the rest. `destroy` declares nothing, so it deletes everything.
 
-This module is imported by the provider process (the resource state names this module and class,
-pickled by reference, so keep their names), from the project's virtualenv; it imports confluent-kafka,
-the model and live_cluster's spelling of bindings. The connection (librdkafka settings with the
-stack's login) and passwords are secret inputs; `timeoutSeconds` is the stack's cluster.timeoutSeconds.
+This module is imported by the provider process: the resource state names this module and these
+classes (the provider is pickled by reference), so renaming or moving them breaks every deployed
+stack. tests/unit/test_provider_module.py fails first.
 """
 
 from __future__ import annotations
 
-import json
 import threading
+from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult, ResourceProvider, \
+    UpdateResult
 
-from components.model.acl_bindings import FIELDS, AclBinding, from_input
+from components.kafka.admin import Admin, AdminError, client, lines
+from components.model.acl_bindings import AclBinding, as_grants, described, from_grants, from_input
 
-SCRAM_ITERATIONS = 4096  # Kafka's minimum for SCRAM-SHA-256/512, and the kafka provider's default
+# What this run's program declares, seen by `check` (the engine checks every resource the program registers
+# before it deletes any it no longer registers): a delete leaves these alone.
+_DECLARED_GRANTS: set[AclBinding] = set()
+_DECLARED_USERS: set[str] = set()
+_LOCK = threading.Lock()
 
 
 class KafkaAdminError(Exception):
     """What the brokers refused, one line per binding or user, for the `pulumi up` output."""
 
 
-_CLIENTS: dict[str, Any] = {}  # one client per login in this provider process: one connection, not one per resource
-_CLIENTS_LOCK = threading.Lock()
-
-
-def _admin(props: dict[str, Any]) -> Any:
-    """An AdminClient with the stack's login. Numbers arrive as floats through Pulumi's wire format."""
-    from confluent_kafka.admin import AdminClient
-
-    def spelled(value: Any) -> Any:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else value
-    millis = str(int(_timeout(props) * 1000))
-    settings = {**{k: spelled(v) for k, v in props["connection"].items()}, "log_level": 0,
-                "socket.timeout.ms": millis, "socket.connection.setup.timeout.ms": millis}
-    key = json.dumps(settings, sort_keys=True)
-    with _CLIENTS_LOCK:
-        if key not in _CLIENTS:
-            _CLIENTS[key] = AdminClient(settings)
-        return _CLIENTS[key]
-
-
-def _timeout(props: dict[str, Any]) -> float:
+def _timeout(props: Mapping[str, Any]) -> float:
     return float(props.get("timeoutSeconds") or 120)
 
 
-def _settle(futures: dict[Any, Any], what: dict[Any, str], timeout: float, doing: str,
-            done_if: frozenset[int] = frozenset()) -> None:
-    """Wait for every future of one batched request; raise one error naming each item that failed
-    (a Kafka error whose code is in `done_if` means the item is already as asked)."""
-    from confluent_kafka import KafkaException
-    failed = []
-    for key, future in futures.items():
-        try:
-            future.result(timeout=timeout + 1)
-        except KafkaException as exc:
-            if exc.args[0].code() not in done_if:
-                failed.append(f"{what[key]}: {exc.args[0].str()}")
-        except Exception as exc:  # noqa: BLE001 - a timeout or a client error: named, never swallowed
-            failed.append(f"{what[key]}: {exc!r}")
-    _raise_if(failed, len(futures), doing)
+def login_from_config(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The librdkafka settings that log in as the stack does, from the stack's configuration as the engine
+    gives it to a dynamic provider (full keys); None if it does not validate (the stored login is used)."""
+    from components.config import load
+    try:
+        return load.parse(load.decode(dict(values))).connection.librdkafka()
+    except Exception:  # noqa: BLE001 - invalid or partial settings: the program reports them; fall back
+        return None
 
 
-def _raise_if(failed: list[str], total: int, doing: str) -> None:
-    if failed:
-        raise KafkaAdminError(f"could not {doing} {len(failed)} of {total}:\n  " + "\n  ".join(sorted(failed)))
+class _AdminProvider(ResourceProvider):
+    serialize_as_secret_always = False  # pickled by reference: module and class name only
+    _login: dict[str, Any] | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._login = login_from_config(getattr(req.config, "_props", {}) or {})
+
+    def admin(self, props: Mapping[str, Any]) -> Admin:
+        return client(self._login or props["connection"], _timeout(props))
 
 
 # --- ACL bindings --------------------------------------------------------------------
 
-def _ids(bindings: list[dict[str, Any]] | None) -> set[str]:
-    return {from_input(b).import_id for b in bindings or ()}
+def held(props: Mapping[str, Any]) -> set[AclBinding]:
+    """The bindings a role resource's inputs or state hold: `grants`, or the earlier release's `bindings` list."""
+    if props.get("grants"):
+        return from_grants(props["grants"])
+    return {from_input(b) for b in props.get("bindings") or ()}
 
 
-def _create_acls(props: dict[str, Any], ids: set[str]) -> None:
-    if not ids:
-        return
-    from confluent_kafka.admin import AclBinding as KafkaBinding
-
-    from components.safety.live_cluster import acl_import_id, spelled
-    wanted = [KafkaBinding(*spelled(AclBinding.from_import_id(i))) for i in sorted(ids)]
-    admin = _admin(props)
-    futures = admin.create_acls(wanted, request_timeout=_timeout(props))
-    _settle(futures, {k: acl_import_id(k) for k in futures}, _timeout(props), "create the ACL bindings")
+def _ids(entries: Mapping[str, Any] | None) -> set[AclBinding]:
+    """Bindings of a map keyed by import id (notDeleted)."""
+    return {AclBinding.from_import_id(i) for i in entries or {}}
 
 
-def delete_acls(props: dict[str, Any], ids: set[str]) -> None:
-    """Delete exactly these bindings (one already gone is as asked), with the filters `unmanagedBindings: remove` uses."""
-    if not ids:
-        return
-    from components.safety.acl_removal import delete_exactly
-    outcome = delete_exactly(_admin(props), [AclBinding.from_import_id(i) for i in sorted(ids)], _timeout(props))
-    _raise_if([f"{b.import_id}: {result}" for b, result in outcome if isinstance(result, str)], len(ids),
-              "delete the ACL bindings")
+class RoleAclsProvider(_AdminProvider):
+    """One role's ACL bindings: creates `grants`, deletes `retire` and `removeUnmanaged`, records what failed."""
 
-
-def live_acl_ids(props: dict[str, Any]) -> set[str]:
-    from components.safety.live_cluster import list_acl_ids
-    found = list_acl_ids(_admin(props), _timeout(props))
-    if isinstance(found, str):
-        raise KafkaAdminError(found)
-    return set(found)
-
-
-def _sorted(bindings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(({k: b[k] for k in FIELDS} for b in bindings), key=lambda b: from_input(b).import_id)
-
-
-class RoleAclsProvider(ResourceProvider):
-    """One role's ACL bindings, authoritative over exactly those (`bindings`), never over `keep`."""
-
-    serialize_as_secret_always = False  # the provider is pickled by reference: module and class name only
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        with _LOCK:
+            _DECLARED_GRANTS.update(held(news))
+        return CheckResult(news, [])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        _create_acls(props, _ids(props["bindings"]))
-        return CreateResult(id_=props["role"], outs={**props, "bindings": _sorted(props["bindings"])})
+        return CreateResult(id_=props["role"], outs=self._apply(props))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changes = [k for k in ("connection", "__provider") if olds.get(k) != news.get(k)]
-        if _ids(olds.get("bindings")) != _ids(news.get("bindings")):
-            changes.insert(0, "bindings")
-        return DiffResult(changes=bool(changes), replaces=["role"] if olds.get("role") != news.get("role") else [],
+        return DiffResult(changes=bool(role_changes(olds, news)),
+                          replaces=["role"] if olds.get("role") != news.get("role") else [],
                           stables=["role"], delete_before_replace=False)
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        new = _ids(news["bindings"])
-        _create_acls(news, new)  # all of them: a no-op for those that exist, so a moved cluster gets them all
-        delete_acls(news, _ids(olds["bindings"]) - new - set(news.get("keep") or ()))
-        return UpdateResult(outs={**news, "bindings": _sorted(news["bindings"])})
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self._apply(news))
+
+    def _apply(self, news: dict[str, Any]) -> dict[str, Any]:
+        """Create every declared binding (those that exist are no-ops), delete exactly those named for deletion,
+        and return the state with what Kafka refused: never raises for what the cluster said."""
+        admin = self.admin(news)
+        declared = held(news)
+        not_applied = admin.create_acls(declared)
+        gone = (from_grants(news.get("retire")) | from_grants(news.get("removeUnmanaged"))) - declared
+        not_deleted = admin.delete_acls(gone)
+        return {**news, "grants": as_grants(declared), "bindings": [], "missing": {}, "retire": {},
+                "removeUnmanaged": {}, "notApplied": {described(b): why for b, why in not_applied.items()},
+                "notDeleted": {b.import_id: why for b, why in not_deleted.items()}}
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        delete_acls(props, _ids(props["bindings"]) - set(props.get("keep") or ()))
+        with _LOCK:
+            keep = set(_DECLARED_GRANTS)
+        failures = self.admin(props).delete_acls((held(props) | _ids(props.get("notDeleted"))) - keep)
+        if failures:
+            raise KafkaAdminError(f"could not delete {len(failures)} ACL binding(s) of role {props.get('role')}:\n  "
+                                  + "\n  ".join(lines(failures, described)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = live_acl_ids(props)
-        present = [b for b in props.get("bindings") or () if from_input(b).import_id in live]
-        return ReadResult(id_=id_, outs={**props, "bindings": _sorted(present)})
+        try:
+            live = self.admin(props).list_acls()
+        except AdminError as exc:
+            raise KafkaAdminError(str(exc)) from None
+        present = held(props) & live
+        return ReadResult(id_=id_, outs={**props, "grants": as_grants(present), "bindings": []})
+
+
+def role_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Why a role resource must be updated: its grants differ, the program found drift or something to delete,
+    the last run left something not done, or the login changed."""
+    changes = ["grants"] if held(olds) != held(news) or "grants" not in olds else []
+    changes += [k for k in ("missing", "retire", "removeUnmanaged") if news.get(k)]
+    changes += [k for k in ("notApplied", "notDeleted") if olds.get(k)]
+    changes += [k for k in ("connection", "__provider") if olds.get(k) != news.get(k)]
+    return changes
 
 
 # --- SCRAM users ---------------------------------------------------------------------
 
-def _mechanism(name: str) -> Any:
-    from confluent_kafka.admin import ScramMechanism
-    return ScramMechanism[name.replace("-", "_")]
-
-
-def _upsert_users(props: dict[str, Any], users: list[str]) -> None:
-    if not users:
-        return
-    from confluent_kafka.admin import ScramCredentialInfo, UserScramCredentialUpsertion
-    info = ScramCredentialInfo(_mechanism(props["mechanism"]), SCRAM_ITERATIONS)
-    changes = [UserScramCredentialUpsertion(u, info, props["passwords"][u].encode()) for u in users]
-    admin = _admin(props)
-    futures = admin.alter_user_scram_credentials(changes, request_timeout=_timeout(props))
-    _settle(futures, {k: f"user {k}" for k in futures}, _timeout(props), "set the SCRAM credentials")
-
-
-def _delete_users(props: dict[str, Any], users: list[str]) -> None:
-    if not users:
-        return
-    from confluent_kafka.admin import UserScramCredentialDeletion
-    changes = [UserScramCredentialDeletion(u, _mechanism(props["mechanism"])) for u in users]
-    admin = _admin(props)
-    futures = admin.alter_user_scram_credentials(changes, request_timeout=_timeout(props))
-    from confluent_kafka import KafkaError
-    _settle(futures, {k: f"user {k}" for k in futures}, _timeout(props), "delete the SCRAM credentials",
-            done_if=frozenset({KafkaError.RESOURCE_NOT_FOUND}))  # deleted by hand already: as asked
-
-
-def live_users(props: dict[str, Any], users: list[str]) -> set[str]:
-    """Of `users`, those with a credential of the stack's mechanism on the cluster."""
-    if not users:
-        return set()
-    from confluent_kafka import KafkaError, KafkaException
-    admin = _admin(props)
-    futures = admin.describe_user_scram_credentials(users, request_timeout=_timeout(props))
-    found = set()
-    for user, future in futures.items():
-        try:
-            info = future.result(timeout=_timeout(props) + 1)
-        except KafkaException as exc:
-            if exc.args[0].code() == KafkaError.RESOURCE_NOT_FOUND:
-                continue
-            raise KafkaAdminError(f"could not describe the SCRAM credentials of user {user}: {exc.args[0].str()}")
-        if any(i.mechanism == _mechanism(props["mechanism"]) for i in info.scram_credential_infos):
-            found.add(user)
-    return found
-
-
-class ScramUsersProvider(ResourceProvider):
+class ScramUsersProvider(_AdminProvider):
     """The stack's SCRAM users: one credential each, with the stack's mechanism and password."""
 
-    serialize_as_secret_always = False
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        with _LOCK:
+            _DECLARED_USERS.update(news.get("users") or ())
+        return CheckResult(news, [])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        _upsert_users(props, props["users"])
-        return CreateResult(id_="scram-users", outs=props)
+        return CreateResult(id_="scram-users", outs=self._apply({}, props))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changes = [k for k in ("users", "mechanism", "passwords", "connection", "__provider")
-                   if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changes), replaces=[], delete_before_replace=False)
+        return DiffResult(changes=bool(user_changes(olds, news)), replaces=[], delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        old_pw, new_pw = olds.get("passwords") or {}, news["passwords"]
+        return UpdateResult(outs=self._apply(olds, news))
+
+    def _apply(self, olds: Mapping[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        admin = self.admin(news)
+        users, passwords = list(news["users"]), news["passwords"]
+        old_users, old_pw = set(olds.get("users") or ()), olds.get("passwords") or {}
         same = olds.get("mechanism") == news["mechanism"] and olds.get("connection") == news.get("connection")
-        _upsert_users(news, [u for u in news["users"]
-                             if not same or u not in (olds.get("users") or ()) or old_pw.get(u) != new_pw.get(u)])
-        gone = [u for u in olds.get("users") or () if u not in news["users"]]
-        if olds.get("mechanism") != news["mechanism"]:  # the old mechanism's credentials of every user go
-            _delete_users({**news, "mechanism": olds["mechanism"]}, list(olds.get("users") or ()))
-        else:
-            _delete_users(news, gone)
-        return UpdateResult(outs=news)
+        again = set(olds.get("notApplied") or {}) | set(news.get("missing") or ())
+        upsert = [u for u in users if not same or u not in old_users or old_pw.get(u) != passwords.get(u) or u in again]
+        not_applied = admin.upsert_scram({u: passwords[u] for u in upsert}, news["mechanism"])
+        gone = (old_users | set(olds.get("notDeleted") or {}) | set(news.get("retire") or ())) - set(users)
+        not_deleted = admin.delete_scram(gone, news["mechanism"])
+        if olds.get("mechanism") and olds["mechanism"] != news["mechanism"]:  # the old mechanism's credentials go
+            not_deleted.update(admin.delete_scram(old_users, olds["mechanism"]))
+        return {**news, "missing": [], "retire": [], "notApplied": not_applied, "notDeleted": not_deleted}
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        _delete_users(props, list(props["users"]))
+        with _LOCK:
+            keep = set(_DECLARED_USERS)
+        gone = (set(props.get("users") or ()) | set(props.get("notDeleted") or {})) - keep
+        failures = self.admin(props).delete_scram(gone, props["mechanism"])
+        if failures:
+            raise KafkaAdminError(f"could not delete {len(failures)} SCRAM user(s):\n  " + "\n  ".join(lines(failures)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        present = live_users(props, list(props.get("users") or ()))
+        try:
+            present = self.admin(props).scram_users(props.get("users") or (), props["mechanism"])
+        except AdminError as exc:
+            raise KafkaAdminError(str(exc)) from None
         return ReadResult(id_=id_, outs={**props, "users": [u for u in props.get("users") or () if u in present]})
+
+
+def user_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    changes = [k for k in ("users", "mechanism", "passwords", "connection", "__provider") if olds.get(k) != news.get(k)]
+    changes += [k for k in ("missing", "retire") if news.get(k)]
+    changes += [k for k in ("notApplied", "notDeleted") if olds.get(k)]
+    return changes

@@ -3,8 +3,10 @@
 With `access.createScramUsers`, each principal's user is created on the cluster with the
 stack's SCRAM mechanism and the password from the secret `principalPasswords.<user>`. One
 resource (`scram-users-all`, CRUD in resources/kafka_admin.py) holds every user and writes
-them in one AlterUserScramCredentials request; a refresh notices a user deleted by hand and
-the next `up` recreates it. Passwords reach it only as a secret Output, so state holds them
+them in one AlterUserScramCredentials request. A user deleted by hand is `missing` (read by the
+program every run), so a plain `preview` shows the update that recreates it; users the stack held
+and no longer declares are `retire`d. What Kafka refused is recorded (`notApplied`, `notDeleted`)
+and the run then fails naming each user, so the next `up` retries exactly those. Passwords reach it only as a secret Output, so state holds them
 encrypted. Users of the earlier shape (one pulumi-kafka `UserScramCredential` each) are let go
 from the state with retain_on_delete, never deleted from the cluster.
 """
@@ -20,6 +22,7 @@ import pulumi_kafka as kafka
 from pulumi import dynamic
 
 from components.config.secrets import Secret
+from components.resources.kafka_acls import fail_on_leftovers
 from components.resources.kafka_admin import ScramUsersProvider
 from components.resources.options import for_children
 
@@ -28,9 +31,11 @@ class ScramCredentials(dynamic.Resource, module="evidentsource", name="ScramUser
     """The stack's SCRAM users (type pulumi-python:dynamic/evidentsource:ScramUsers)."""
 
     users: pulumi.Output[list]
+    notApplied: pulumi.Output[dict]  # noqa: N815 - the state's key
+    notDeleted: pulumi.Output[dict]  # noqa: N815
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions):
-        super().__init__(ScramUsersProvider(), name, props, opts)
+        super().__init__(ScramUsersProvider(), name, {**props, "notApplied": None, "notDeleted": None}, opts)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ class ScramUsersArgs:
     timeout_seconds: float = 30
     legacy: Mapping[str, str] = field(default_factory=dict)
     """Resource name -> user of each per-user `kafka.UserScramCredential` the stack's state still holds."""
+    missing: frozenset[str] = frozenset()
+    """Declared users without a credential of the stack's mechanism on the cluster (drift), where it was read."""
+    retire: frozenset[str] = frozenset()
+    """Users the stack held (or failed to delete) and no longer declares."""
 
 
 class ScramUsers(pulumi.ComponentResource):
@@ -60,11 +69,16 @@ class ScramUsers(pulumi.ComponentResource):
             if user in args.passwords:  # a user the stack no longer declares goes, as it always did
                 kafka.UserScramCredential(resource_name, username=user, scram_mechanism=args.mechanism,
                                           password=args.passwords[user].output(), opts=retained)
-        ScramCredentials(f"{name}-all", {
+        users = ScramCredentials(f"{name}-all", {
             "users": self.usernames,
             "mechanism": args.mechanism,
             "passwords": pulumi.Output.secret({u: args.passwords[u].reveal() for u in self.usernames}),
+            "missing": sorted(args.missing),
+            "retire": sorted(args.retire),
             "connection": args.connection,
             "timeoutSeconds": args.timeout_seconds,
         }, for_children(self, opts, additional_secret_outputs=["passwords", "connection"]))
+        if not pulumi.runtime.is_dry_run():
+            pulumi.Output.all(users.notApplied, users.notDeleted).apply(
+                lambda done: fail_on_leftovers(f"{name}-all", done[0], done[1], ("set", "deleted")))
         self.register_outputs({"usernames": self.usernames})

@@ -13,15 +13,16 @@ imported, so that `pulumi preview --import-file` lists them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 
 from components.config.stack_config import StackConfig
 from components.model.acl_bindings import AclBinding
-from components.safety import acl_removal, live_cluster, messages, prior_state
+from components.safety import access_plan, live_cluster, messages, prior_state
 from components.model.access_model import AccessModel
-from components.safety.acl_adoption import adopted, unmanaged
+from components.safety.access_plan import AccessPlan
+from components.safety.acl_adoption import adopted
 from components.safety.assess import Assessment, assess
 from components.safety.live_cluster import LiveCluster
 from components.safety.prior_state import PriorState
@@ -36,8 +37,9 @@ class DataSafetyError(pulumi.RunError):
 class Readers:
     """Where the facts come from."""
 
-    live: Callable[[StackConfig, bool], LiveCluster]
-    """The live cluster (config, with_acls) -> topics, brokers and, if asked, ACL bindings."""
+    live: Callable[..., LiveCluster]
+    """The live cluster (config, with_acls, users) -> topics, brokers and, if asked, ACL bindings, which of
+    `users` have a SCRAM credential, and what the login may do on the cluster."""
     prior: Callable[[], PriorState]
     """The stack's state as its last deployment left it."""
 
@@ -61,7 +63,8 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
         report([], [messages.import_document_preview()], [] if pulumi.runtime.is_dry_run() else
                [messages.import_document_in_up()])
     # The bindings are read whenever Kafka ACLs govern the stack: those it does not declare are reported.
-    live = readers.live(config, config.adopt.acls or config.enforcer == "kafka-acls")
+    users = tuple(sorted(config.principal_passwords)) if config.access.create_scram_users else ()
+    live = readers.live(config, config.adopt.acls or config.enforcer == "kafka-acls", users)
     if live.refused:  # the brokers answered and refused the stack's TLS or login: nothing here could work
         login = config.login.username if config.login else "(none)"
         report([], [], [messages.connection_refused(live.refused, config.connection.bootstrap,
@@ -87,29 +90,35 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     return assessment
 
 
-def unmanaged_acls(config: StackConfig, assessment: Assessment, model: AccessModel,
-                   bindings: Mapping[str, AclBinding]) -> None:
-    """Warn of each binding on the cluster that touches what the stack manages and that it does not declare."""
+def access(config: StackConfig, assessment: Assessment, model: AccessModel,
+           held: Mapping[str, list[AclBinding]]) -> AccessPlan:
+    """Plan this run's access changes (safety/access_plan.py), say each unmanaged binding, and raise on refusals:
+    a principal the stack still lists losing what it had, or a login that may not change access."""
+    live, prior = assessment.live, assessment.prior
     if model.enforcer == "msk-iam":
         pulumi.log.info("IAM policies attached to the roles outside this stack are not read: only the policies "
                         "this stack declares are shown")
-        return
-    live = assessment.live
-    if model.enforcer != "kafka-acls" or not live.reachable:
-        return
-    if live.acl_ids is None:
-        pulumi.log.warn(f"the cluster's ACL bindings could not be read ({live.acls_why or 'not listed'}), so "
-                        "bindings on the cluster that this stack does not declare cannot be shown")
-        return
-    # Bindings the state holds are the stack's, even those this run stops declaring (their resources delete them).
-    found = unmanaged(bindings, live.acl_ids - assessment.prior.acl_ids, model, config.topic_names().values())
-    remove = config.access.unmanaged_bindings == "remove"
-    for binding in found:
-        pulumi.log.warn(messages.unmanaged_binding(binding, remove, pulumi.runtime.is_dry_run()))
-    if remove and found and not pulumi.runtime.is_dry_run():
-        problems = acl_removal.delete(config, found)
-        report([f"access.unmanagedBindings: remove: deleted {len(found) - len(problems)} binding(s)"], [],
-               [messages.removal_failed(p) for p in problems])
+    users = sorted(config.principal_passwords) if config.access.create_scram_users else []
+    refusals = access_plan.lost(model, held, prior, users, config.access.accept_access_loss)
+    acls: frozenset[AclBinding] | None = None
+    if model.enforcer == "kafka-acls" and live.reachable:
+        acls = live.acls
+        if acls is None:
+            pulumi.log.warn(f"the cluster's ACL bindings could not be read ({live.acls_why or 'not listed'}), so "
+                            "bindings on the cluster that this stack does not declare cannot be shown")
+    changes_acls = any(held.values()) or bool(prior.role_held)
+    changes_users = bool(users) or bool(prior.scram_users)
+    if (changes_acls or changes_users) and live.cluster_operations is not None and \
+            not {"ALTER", "ALL"} & live.cluster_operations:
+        login = repr(config.login.username) if config.login else "(the stack's TLS or anonymous login)"
+        refusals.append(messages.access_rights(login, [what for what, needed in (
+            ("create or delete ACL bindings", changes_acls), ("set or delete SCRAM users", changes_users)) if needed]))
+    plan = access_plan.plan_acls(model, held, prior, acls, config.topic_names().values(),
+                                 config.access.unmanaged_bindings == "remove")
+    missing, retire = access_plan.plan_users(users, prior, live.scram_users if live.reachable else None)
+    plan = replace(plan, users_missing=missing, users_retire=retire)
+    report([], plan.warnings, refusals)
+    return plan
 
 
 def adopt_acls(config: StackConfig, assessment: Assessment, bindings: Mapping[str, AclBinding]) -> None:

@@ -22,21 +22,11 @@ from typing import Any
 
 from components.config.connection import NoClient
 from components.config.stack_config import StackConfig
+from components.kafka import admin as admin_adapter
 from components.model.acl_bindings import AclBinding
 from components.safety import config_cuts, tls_probe, validate
 from components.safety.config_cuts import Stake
 from components.safety.topic_plan import wanted_topics
-
-# confluent_kafka spelling -> pulumi-kafka spelling (the provider's import id uses the latter).
-_OPERATION = {"ALL": "All", "READ": "Read", "WRITE": "Write", "CREATE": "Create", "DELETE": "Delete",
-              "ALTER": "Alter", "DESCRIBE": "Describe", "CLUSTER_ACTION": "ClusterAction",
-              "DESCRIBE_CONFIGS": "DescribeConfigs", "ALTER_CONFIGS": "AlterConfigs",
-              "IDEMPOTENT_WRITE": "IdempotentWrite", "ANY": "Any", "UNKNOWN": "Unknown"}
-_RESOURCE_TYPE = {"TOPIC": "Topic", "GROUP": "Group", "BROKER": "Cluster", "TRANSACTIONAL_ID": "TransactionalID",
-                  "ANY": "Any", "UNKNOWN": "Unknown"}
-_PATTERN = {"LITERAL": "Literal", "PREFIXED": "Prefixed", "MATCH": "Match", "ANY": "Any", "UNKNOWN": "Unknown"}
-_PERMISSION = {"ALLOW": "Allow", "DENY": "Deny", "ANY": "Any", "UNKNOWN": "Unknown"}
-
 
 @dataclass(frozen=True)
 class LiveTopic:
@@ -61,8 +51,10 @@ class LiveCluster:
     unauthorized: tuple[str, ...] = ()  # topics of the stack the login may not describe (they may well exist)
     by_design: bool = False  # not read because this kind of cluster is not read here (AWS_MSK_IAM), not a failure
     topics: dict[str, LiveTopic] = field(default_factory=dict)
-    acl_ids: frozenset[str] | None = None  # import ids of every binding; None when not read
+    acl_ids: frozenset[str] | None = None  # every binding on the cluster, as import ids; None when not read
     acls_why: str = ""  # why the bindings could not be read, when they were asked for
+    scram_users: frozenset[str] | None = None  # of the users asked about, those with a credential of the mechanism
+    cluster_operations: frozenset[str] | None = None  # what the login may do on the cluster (None: not said)
     # What the brokers said of this run's changes, asked with validate-only requests (nothing is changed):
     rejected: dict[str, validate.Rejected] = field(default_factory=dict)  # topic name -> why Kafka would reject it
     denied: dict[str, str] = field(default_factory=dict)  # topic name -> the operation the login may not do on it
@@ -71,56 +63,30 @@ class LiveCluster:
     def unavailable(cls, why: str) -> "LiveCluster":
         return cls(False, why)
 
-
-def acl_import_id(binding: Any) -> str:
-    """A confluent_kafka AclBinding as pulumi-kafka's import id `principal|host|op|perm|type|name|pattern`."""
-    return AclBinding(binding.principal, _OPERATION[binding.operation.name], _RESOURCE_TYPE[binding.restype.name],
-                      binding.name, _PATTERN[binding.resource_pattern_type.name], binding.host,
-                      _PERMISSION[binding.permission_type.name]).import_id
-
-
-def spelled(b: AclBinding) -> tuple:
-    """A binding as confluent_kafka's AclBinding / AclBindingFilter arguments (the inverse of acl_import_id)."""
-    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType, ResourceType
-
-    def back(table: dict[str, str], value: str) -> str:
-        return next(k for k, v in table.items() if v == value)
-    return (ResourceType[back(_RESOURCE_TYPE, b.resource_type)], b.resource_name,
-            ResourcePatternType[back(_PATTERN, b.pattern)], b.principal, b.host,
-            AclOperation[back(_OPERATION, b.operation)], AclPermissionType[back(_PERMISSION, b.permission)])
+    @property
+    def acls(self) -> frozenset[AclBinding] | None:
+        """Every binding on the cluster; None when not read."""
+        return None if self.acl_ids is None else frozenset(AclBinding.from_import_id(i) for i in self.acl_ids)
 
 
 def client_settings(config: StackConfig, timeout: float) -> dict[str, Any]:
-    """librdkafka settings that log in as Pulumi does, bounded by `timeout`, quiet; NoClient if none."""
+    """librdkafka settings that log in as Pulumi does, bounded by `timeout`, quiet (the adapter's); NoClient if none."""
     millis = max(1000, int(timeout * 1000))
     return {**config.connection.librdkafka(), "socket.timeout.ms": millis, "socket.connection.setup.timeout.ms": millis,
-            "reconnect.backoff.max.ms": 1000, "log_level": 0, "logger": _QUIET,
+            "reconnect.backoff.max.ms": 1000, "log_level": 0, "logger": admin_adapter.QUIET,
             "allow.auto.create.topics": False}  # reading must never create a topic
 
 
-class _Quiet:
-    """librdkafka's log lines would land in the user's preview output; the reason is reported instead."""
-
-    def log(self, *args: Any, **kwargs: Any) -> None:  # logging.Logger interface that librdkafka calls
-        pass
-
-    debug = info = warning = error = critical = exception = log
-
-
-_QUIET = _Quiet()
-
-
-def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
-    """Topics (partitions, replication factor), broker count and, if asked, every ACL binding."""
+def read(config: StackConfig, with_acls: bool = False, users: tuple[str, ...] = ()) -> LiveCluster:
+    """Topics (partitions, replication factor), broker count and, if asked, every ACL binding, which of `users`
+    have a SCRAM credential of the stack's mechanism, and what the login may do on the cluster."""
     timeout = config.cluster.live_check_timeout_seconds
     try:
         settings = client_settings(config, timeout)
     except NoClient as exc:
         return LiveCluster(False, str(exc), by_design=True)
     from confluent_kafka import KafkaException  # imported here: a run that reads no cluster never loads librdkafka
-    from confluent_kafka.admin import AdminClient
 
-    errors: list[Any] = []
     c = config.cluster
     missing = [f"cluster.{key} ({value!r}): no such file" for key, value in
                (("caCert", c.ca_cert), ("clientCert", c.client_cert), ("clientKey", c.client_key))
@@ -128,9 +94,10 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
     if missing:  # said here: librdkafka would print its own fopen errors on the user's terminal first
         return LiveCluster(False, "; ".join(missing), refused="tls")
     try:
-        admin = AdminClient({**settings, "error_cb": errors.append})
+        adapter = admin_adapter.client(settings, timeout, shared=False)
     except KafkaException as exc:  # e.g. a caCert or clientCert file librdkafka cannot load
         return LiveCluster(False, tls_probe.diagnose(config.connection, timeout) or exc.args[0].str(), refused="tls")
+    admin, errors = adapter.raw, adapter.errors
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as exc:
@@ -153,11 +120,21 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
         if w.name in topics:
             topics[w.name], changed[w.name] = _with_configs(admin, topics[w.name], metadata.topics[w.name], w.configs,
                                                             timeout)
-    acl_ids = list_acl_ids(admin, timeout) if with_acls else None
-    acls_why = acl_ids if isinstance(acl_ids, str) else ""
+    acls, acls_why = None, ""
+    if with_acls:
+        try:
+            acls = adapter.list_acls()
+        except admin_adapter.AdminError as exc:
+            acls_why = str(exc)
     if acls_why and config.adopt.acls:
         return LiveCluster.unavailable(acls_why)
-    acl_ids = None if acls_why else acl_ids
+    scram: frozenset[str] | None = None
+    if users and config.cluster.sasl_mechanism and config.cluster.sasl_mechanism.startswith("SCRAM"):
+        try:
+            scram = adapter.scram_users(users, config.cluster.sasl_mechanism)
+        except admin_adapter.AdminError:
+            scram = None  # not said: drift of the users is then seen by a refresh only
+    operations = adapter.cluster_operations() if with_acls or users else None
     silent = _silent(sorted(f"{b.host}:{b.port}" for b in metadata.brokers.values()), min(timeout, 3))
     brokers = len(metadata.brokers) - len(silent)
     rejected: dict[str, validate.Rejected] = {}
@@ -166,7 +143,9 @@ def read(config: StackConfig, with_acls: bool = False) -> LiveCluster:
         remap = {w.name for w in wanted if w.key in config.topics.accept_key_remap}
         rejected, denied = validate.changes(admin, [w for w in wanted if w.name not in unauthorized], topics, changed,
                                             remap, brokers, timeout)
+    acl_ids = None if acls is None else frozenset(b.import_id for b in acls)
     return LiveCluster(True, brokers=brokers, silent=silent, topics=topics, acl_ids=acl_ids, acls_why=acls_why,
+                       scram_users=scram, cluster_operations=operations,
                        unauthorized=unauthorized, rejected=rejected, denied=denied)
 
 
@@ -254,21 +233,3 @@ def _refusal(errors: list[Any]) -> str | None:
         if error.code() == KafkaError._SSL or "SSL" in error.str():
             return "tls"
     return None
-
-
-def list_acl_ids(admin: Any, timeout: float) -> frozenset[str] | str:
-    """Every binding on the cluster as import ids (none without an authorizer), or why they could not be listed."""
-    from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType,
-                                       ResourceType)
-    everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
-                                  AclOperation.ANY, AclPermissionType.ANY)
-    try:
-        bindings = admin.describe_acls(everything, request_timeout=timeout).result(timeout=timeout + 1)
-    except FutureTimeout:
-        return f"could not list the ACLs within {timeout:g} s"
-    except KafkaException as exc:
-        if exc.args[0].code() == KafkaError.SECURITY_DISABLED:
-            return frozenset()  # no authorizer: no ACLs exist
-        return f"could not list the ACLs: {exc.args[0].str()}"
-    return frozenset(acl_import_id(b) for b in bindings)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from components.model.acl_bindings import AclBinding, from_input
+from components.model.acl_bindings import AclBinding, from_grants, from_input
 from components.model.names import UNPROTECTED_TOPICS
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -45,6 +45,9 @@ class PriorState:
     acl_ids: frozenset[str] = frozenset()  # import ids of every binding the state holds, in either shape
     role_acl_ids: frozenset[str] = frozenset()  # ...of those the role resources hold
     scram_users: frozenset[str] = frozenset()  # users the SCRAM users resource holds
+    scram_not_deleted: frozenset[str] = frozenset()  # users it was asked to delete and could not
+    role_held: dict[str, frozenset[AclBinding]] = field(default_factory=dict)  # role -> bindings it holds or failed
+    #   to delete (grants, or the previous release's bindings, and notDeleted): what the stack may have on the cluster
     legacy_acls: dict[str, AclBinding] = field(default_factory=dict)  # resource name -> binding (kafka.Acl)
     legacy_scram_users: dict[str, str] = field(default_factory=dict)  # resource name -> user (UserScramCredential)
     unprotected: frozenset[str] = frozenset()  # topic keys the last deployment left unprotected (names.UNPROTECTED_TOPICS)
@@ -68,7 +71,9 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
     legacy_acls: dict[str, AclBinding] = {}
     legacy_scram_users: dict[str, str] = {}
     role_acl_ids: set[str] = set()
+    role_held: dict[str, frozenset[AclBinding]] = {}
     scram_users: frozenset[str] = frozenset()
+    scram_not_deleted: frozenset[str] = frozenset()
     unprotected: frozenset[str] = frozenset()
     for urn, entry in (outputs or {}).items():
         name, kind, state = urn.split("::")[-1], entry.get("type"), entry.get("outputs") or {}
@@ -83,13 +88,19 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
             legacy_acls[name] = from_input(state)
             acl_ids.add(legacy_acls[name].import_id)
         elif kind == ROLE_ACLS_TYPE:
-            role_acl_ids.update(from_input(b).import_id for b in state.get("bindings") or ())
+            held = {from_input(b) for b in state.get("bindings") or ()} | from_grants(state.get("grants"))
+            role_acl_ids.update(b.import_id for b in held)
+            held |= {AclBinding.from_import_id(i) for i in state.get("notDeleted") or {}}
+            role = state.get("role") or name.rsplit("-", 1)[-1]
+            role_held[role] = frozenset(role_held.get(role, frozenset()) | held)
         elif kind == SCRAM_USERS_TYPE:
             scram_users = frozenset(state.get("users") or ())
+            scram_not_deleted = frozenset(state.get("notDeleted") or {})
         elif kind == SCRAM_TYPE and state.get("username"):
             legacy_scram_users[name] = state["username"]
     return PriorState(topics=topics, acl_ids=frozenset(acl_ids | role_acl_ids), role_acl_ids=frozenset(role_acl_ids),
-                      scram_users=scram_users, legacy_acls=legacy_acls,
+                      scram_users=scram_users, scram_not_deleted=scram_not_deleted, role_held=role_held,
+                      legacy_acls=legacy_acls,
                       legacy_scram_users=legacy_scram_users, unprotected=unprotected)
 
 

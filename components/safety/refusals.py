@@ -38,7 +38,9 @@ IMPORT_DOCUMENT_IN_UP = "adopt:import-document-in-up"
 CONNECTION_TLS = "connection:tls"  # the brokers answered, and the TLS handshake failed
 CONNECTION_LOGIN = "connection:login"  # the brokers answered, and rejected the stack's own login
 CONNECTION_NOT_AUTHORIZED = "connection:not-authorized"  # the login may not see the stack's topics
-REMOVAL_FAILED = "access:removal-failed"  # access.unmanagedBindings: remove could not delete a binding exactly
+ACCESS_LOST = "access:lost"  # a principal the stack still lists would lose every grant or login it had
+ACCESS_NOT_EXACT = "access:not-exact"  # after an up: what Kafka refused to create or delete, recorded for the next up
+ACCESS_RIGHTS = "connection:access-rights"  # the stack's login may not change ACLs or SCRAM users (Alter on the cluster)
 CONNECTION_UNREACHABLE = "connection:unreachable"  # no broker answered (a preview may go on if the stack allows it)
 
 _CODED = re.compile(r"^\[(?P<code>[a-z-]+:[a-z-]+)\] ")

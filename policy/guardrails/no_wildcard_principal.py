@@ -3,8 +3,9 @@
 Applies to Kafka ACLs (a principal such as `User:*`, or `User:ANONYMOUS`, which is every
 unauthenticated client) and to AWS policies that carry a Principal (IAM role trust policies,
 MSK cluster policies): `*` or {"AWS": "*"} there is everyone. Kafka ACLs come in two shapes:
-one role's bindings in one resource (`acls-<role>`, every binding of its `bindings` list checked,
-one message per binding), and one pulumi-kafka `Acl` per binding (stacks deployed earlier).
+one role's bindings in one resource (`acls-<role>`, every binding of its `grants` map checked, one
+message per binding; the previous release's `bindings` list too), and one pulumi-kafka `Acl` per
+binding (stacks deployed earlier).
 """
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ def _binding(label: str, binding: dict[str, Any]) -> list[str]:
     return []
 
 
+def _from_id(binding_id: Any) -> dict[str, Any]:
+    """A `grants` value (`principal|host|operation|permission|type|name|pattern`) as pulumi-kafka's Acl fields."""
+    parts = binding_id.split("|") if isinstance(binding_id, str) else []
+    keys = ("aclPrincipal", "aclHost", "aclOperation", "aclPermissionType", "aclResourceType", "aclResourceName",
+            "resourcePatternTypeFilter")
+    return dict(zip(keys, parts)) if len(parts) == len(keys) else {}
+
+
 def _role_acls(resource: Resource) -> list[str] | None:
-    bindings = resource.props.get("bindings")
+    grants = resource.props.get("grants")
+    bindings = [_from_id(v) for v in grants.values()] if isinstance(grants, dict) else resource.props.get("bindings")
     if bindings is None:
         return None  # not known until the resource exists
     return [message for binding in as_list(bindings) if isinstance(binding, dict)

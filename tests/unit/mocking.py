@@ -141,7 +141,7 @@ class Exports:
     secret: dict[str, bool]
 
 
-def not_read(config: Any, with_acls: bool) -> LiveCluster:
+def not_read(config: Any, with_acls: bool, users: tuple = ()) -> LiveCluster:
     """No cluster in unit tests: as for a cluster this program does not read (so neither refused nor offline)."""
     return LiveCluster(False, "not read: the unit tests stub the live cluster", by_design=True)
 

@@ -86,5 +86,5 @@ def test_the_enforcer_comes_from_the_stack():
 
 
 def test_the_access_settings_have_one_section_per_role():
-    sections = {f.alias for n, f in schema.AccessConfig.model_fields.items() if n not in ("create_scram_users", "unmanaged_bindings")}
+    sections = {f.alias for n, f in schema.AccessConfig.model_fields.items() if n not in ("create_scram_users", "unmanaged_bindings", "accept_access_loss")}
     assert sections == set(ROLE_BY_KEY) == set(schema.AccessConfig().roles())

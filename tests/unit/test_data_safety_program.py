@@ -8,6 +8,8 @@ without an engine. The live cluster is a stub (mocking.not_read).
 
 from __future__ import annotations
 
+from components.model.acl_bindings import from_grants
+
 import pulumi
 import pulumi_kafka as kafka
 import pytest
@@ -116,8 +118,8 @@ def test_acls_follow_the_name_a_run_really_declares():
         monitor = with_state(StateMocks(ALL, unprotected=unprotected))
         run_program(settings)
         topic = topics_by_name(monitor)["evidentsource-async-commands"]
-        (producer_acl,) = monitor.named("acls-externalProducers").inputs["bindings"]
-        assert topic.inputs["name"] == producer_acl["aclResourceName"] == expected
+        (producer_acl,) = from_grants(monitor.named("acls-externalProducers").inputs["grants"])
+        assert topic.inputs["name"] == producer_acl.resource_name == expected
 
 
 def test_plans_become_resource_options():

@@ -12,6 +12,7 @@ from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, R
 from components.config import load
 from components.config.connection import NoClient
 from components.model.acl_bindings import AclBinding as OurBinding
+from components.kafka.admin import from_kafka, to_kafka
 from components.safety import live_cluster
 from configs import ADMIN_PASSWORD, IAM, PLAINTEXT, SCRAM, merged
 
@@ -30,14 +31,16 @@ def test_settings_log_in_as_the_stack_says():
     assert live_cluster.read(load.parse(IAM)).why.startswith("AWS_MSK_IAM clusters are not read")
 
 
-def test_acl_ids_match_the_providers_import_format():
+def test_the_adapter_converts_between_the_models_spelling_and_confluent_kafkas_binding():
     binding = AclBinding(ResourceType.GROUP, "evidentsource-external-", ResourcePatternType.PREFIXED,
                          "User:external-consumer", "*", AclOperation.READ, AclPermissionType.ALLOW)
     ours = OurBinding("User:external-consumer", "Read", "Group", "evidentsource-external-", "Prefixed")
-    assert live_cluster.acl_import_id(binding) == ours.import_id
+    assert from_kafka(binding) == ours and to_kafka(ours) == binding
     seed = AclBinding(ResourceType.TOPIC, "evidentsource-database-events", ResourcePatternType.LITERAL,
                       "User:evidentsource", "*", AclOperation.ALL, AclPermissionType.ALLOW)
-    assert live_cluster.acl_import_id(seed) == "User:evidentsource|*|All|Allow|Topic|evidentsource-database-events|Literal"
+    assert from_kafka(seed).import_id == "User:evidentsource|*|All|Allow|Topic|evidentsource-database-events|Literal"
+    cluster = OurBinding("User:x", "IdempotentWrite", "Cluster", "kafka-cluster", "Literal", "10.0.0.1", "Deny")
+    assert from_kafka(to_kafka(cluster)) == cluster
 
 
 def test_an_unreachable_cluster_is_reported_within_the_timeout_not_raised():

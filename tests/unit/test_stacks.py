@@ -8,6 +8,8 @@ policy JSON, exports).
 
 from __future__ import annotations
 
+from components.model.acl_bindings import from_grants
+
 import json
 
 import pytest
@@ -142,9 +144,9 @@ class TestStaging:
         assert users.secret("passwords") and users.plain("passwords") == STAGING_SECRETS["principalPasswords"]
         assert users.inputs["mechanism"] == "SCRAM-SHA-512"
         roles = monitor.of_type("pulumi-python:dynamic/evidentsource:RoleAcls")
-        acls = {(a["aclPrincipal"], a["aclOperation"], a["aclResourceType"], a["aclResourceName"],
-                 a["resourcePatternTypeFilter"]) for r in roles for a in r.inputs["bindings"]}
-        assert sum(len(r.inputs["bindings"]) for r in roles) == len(acls) == 38  # each binding held once
+        acls = {(a.principal, a.operation, a.resource_type, a.resource_name, a.pattern)
+                for r in roles for a in from_grants(r.inputs["grants"])}
+        assert sum(len(r.inputs["grants"]) for r in roles) == len(acls) == 38  # each binding held once
         topics = ("transaction-proposals", "database-events", "async-commands", "async-responses")
         assert acls == {
             *{("User:evidentsource", op, "Topic", f"evidentsource-{t}", "Literal") for op in SEED_ALL for t in topics},

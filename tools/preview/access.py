@@ -2,7 +2,9 @@
 
 Two enforcers, one answer:
 - Kafka ACLs: one resource per role (pulumi-python:dynamic/evidentsource:RoleAcls), whose
-  `bindings` list each binding with pulumi-kafka's Acl field names; or, in stacks deployed
+  `grants` map each binding in words to its id (`principal|host|operation|permission|type|name|
+  pattern`; the previous release held a `bindings` list with pulumi-kafka's Acl field names), and
+  whose `removeUnmanaged` names the unmanaged bindings the plan deletes; or, in stacks deployed
   before that shape, one kafka:index/acl:Acl per binding. A binding moving from one role's
   resource to another's, or from an Acl to a role's resource, arrives as an update of both
   resources or as a create plus a delete.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from tools.preview.parse import SECRET, UNKNOWN, Preview, Step, as_json
 
 ACL = "kafka:index/acl:Acl"  # the earlier shape: one binding per resource
-ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"  # one role's bindings, in `bindings`
+ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"  # one role's bindings, in `grants`
 ACL_FIELDS = ("aclPrincipal", "aclHost", "aclOperation", "aclPermissionType", "aclResourceType", "aclResourceName",
               "resourcePatternTypeFilter")
 IAM_POLICY = "aws:iam/policy:Policy"
@@ -102,10 +104,27 @@ def acl_grant(inputs: dict) -> Grant:
                  inputs.get("aclPermissionType", "Allow"))
 
 
+def from_id(binding_id) -> dict:
+    """A binding id (`principal|host|operation|permission|type|name|pattern`) as pulumi-kafka's Acl fields."""
+    parts = binding_id.split("|") if isinstance(binding_id, str) else []
+    return dict(zip(ACL_FIELDS[:4] + ("aclResourceType", "aclResourceName", "resourcePatternTypeFilter"), parts)) \
+        if len(parts) == 7 else dict.fromkeys(ACL_FIELDS, binding_id)
+
+
+def grant_ids(inputs: dict | None, key: str) -> list[dict]:
+    """The bindings of a RoleAcls map input (`grants`, `removeUnmanaged`); unknown or secret reads as one of those."""
+    found = (inputs or {}).get(key)
+    if found is None:
+        return []
+    return [from_id(v) for v in found.values()] if isinstance(found, dict) else [dict.fromkeys(ACL_FIELDS, found)]
+
+
 def role_bindings(inputs: dict | None) -> list[dict]:
     """The binding dicts of a RoleAcls resource's inputs; an unknown or secret list reads as one binding of those."""
     if inputs is None:
         return []
+    if "grants" in inputs:
+        return grant_ids(inputs, "grants")
     listed = inputs.get("bindings", [])
     if not isinstance(listed, list):
         return [dict.fromkeys(ACL_FIELDS, listed)]
@@ -125,6 +144,8 @@ def _acl_sets(preview: Preview) -> tuple[set[Grant], set[Grant]]:
         # A retained delete only drops the resource from the state: its bindings stay on the cluster.
         (kept if step.keeps_old else before).update(acl_grant(b) for b in bindings_of(step, step.old))
         after.update(acl_grant(b) for b in bindings_of(step, step.new))
+        if step.type == ROLE_ACLS:  # unmanaged bindings the plan deletes: on the cluster now, gone after
+            before.update(acl_grant(b) for b in grant_ids(step.new, "removeUnmanaged"))
     # ...unless another resource that held one of them lets it go (its delete or update removes it).
     return before | kept, after | (kept - before)
 

@@ -1,0 +1,119 @@
+"""What this run does to access, worked out before any resource is declared: every deletion planned, drift named.
+
+The role resources and the SCRAM users resource (resources/kafka_acls.py, scram_users.py) create what
+the stack declares and delete only what this plan names, so every change to access is in the engine's
+plan and state and shows in `preview`:
+
+- `missing`: declared bindings and SCRAM users the cluster does not have (deleted by hand, or never
+  applied): a plain `preview` shows their resource's update, `up` puts them back.
+- `retire`: bindings and users the stack held (its state: the role resources' grants and what they
+  failed to delete, the previous release's shapes included) that no role declares now. A grant taken
+  out of the stack is deleted whatever failed in between.
+- `remove_unmanaged`: with `access.unmanagedBindings: remove`, the unmanaged bindings on what the stack
+  owns: its own topics (by exact name) and names under its own group and transactional-id prefixes.
+  A binding on `*`, on a prefix pattern that reaches beyond the stack, or on another team's resource
+  is reported, never deleted, whoever holds it.
+- `lost`: principals the stack still lists that this run would leave without any grant or login they
+  had: refused (`[access:lost]`) unless `access.acceptAccessLoss` names them.
+Pure: the facts (model, the stack's state, the live cluster) are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from components.model.access_model import AccessModel
+from components.model.acl_bindings import AclBinding
+from components.safety import messages
+from components.safety.acl_adoption import unmanaged
+from components.safety.prior_state import PriorState
+
+
+@dataclass(frozen=True)
+class AccessPlan:
+    missing: dict[str, set[AclBinding]] = field(default_factory=dict)
+    retire: dict[str, set[AclBinding]] = field(default_factory=dict)
+    remove_unmanaged: dict[str, set[AclBinding]] = field(default_factory=dict)
+    unmanaged: list[AclBinding] = field(default_factory=list)  # all of them, removed or only reported
+    users_missing: frozenset[str] = frozenset()
+    users_retire: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+
+
+def owned(b: AclBinding, topics: set[str], prefixes: Mapping[str, set[str]]) -> bool:
+    """Whether a binding's resource is the stack's own: one of its topics by exact name, or a name under one of
+    its group / transactional-id prefixes (never `*`, never a pattern that reaches beyond the stack)."""
+    if b.resource_name in ("", "*") or b.pattern not in ("Literal", "Prefixed"):
+        return False
+    if b.resource_type == "Topic":
+        return b.pattern == "Literal" and b.resource_name in topics
+    kind = {"Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type)
+    return kind is not None and any(b.resource_name.startswith(p) for p in prefixes.get(kind, ()) if p)
+
+
+def _prefixes(model: AccessModel) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {"group": set(), "transactional-id": set()}
+    for access in model.roles:
+        for grant in access.grants:
+            if grant.resource_type in found and grant.prefixed:
+                found[grant.resource_type].add(grant.name)
+    return found
+
+
+def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorState,
+              live: frozenset[AclBinding] | None, topics: Iterable[str], remove: bool) -> AccessPlan:
+    """The ACL side: drift, retirements and unmanaged removals, each given to a role resource this run declares."""
+    declared = {b for bindings in held.values() for b in bindings}
+    roles = list(held)
+    first = roles[0] if roles else None
+    missing = {role: {b for b in bindings if b not in live} for role, bindings in held.items()} if live is not None else {}
+    retire: dict[str, set[AclBinding]] = {}
+    for role, former in prior.role_held.items():
+        gone = {b for b in former - declared if live is None or b in live}
+        if gone and (owner := role if role in held else first) is not None:
+            retire.setdefault(owner, set()).update(gone)
+    retired = {b for found in retire.values() for b in found}
+    found: list[AclBinding] = []
+    removable: dict[str, set[AclBinding]] = {}
+    if live is not None:
+        found = [b for b in unmanaged({b.import_id: b for b in declared}, {b.import_id for b in live}
+                                      - prior.acl_ids, model, topics) if b not in retired]
+        mine, prefixes = set(topics), _prefixes(model)
+        if remove and first is not None:
+            removable = {first: {b for b in found if owned(b, mine, prefixes)}}
+    removed = removable.get(first, set()) if first is not None else set()
+    warnings = [messages.unmanaged_binding(b, "remove" if b in removed else "outside" if remove else "report")
+                for b in found]
+    return AccessPlan(missing={r: m for r, m in missing.items() if m}, retire=retire,
+                      remove_unmanaged={r: m for r, m in removable.items() if m}, unmanaged=found, warnings=warnings)
+
+
+def plan_users(declared: Iterable[str], prior: PriorState, live: frozenset[str] | None) -> tuple[frozenset[str],
+                                                                                                 frozenset[str]]:
+    """(declared users the cluster lacks, users the stack held or failed to delete and no longer declares)."""
+    declared = set(declared)
+    missing = frozenset(declared - live) if live is not None else frozenset()
+    return missing, frozenset((prior.scram_users | prior.scram_not_deleted) - declared)
+
+
+def lost(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorState, scram_declared: Iterable[str],
+         accepted: Iterable[str]) -> list[str]:
+    """Refusals for principals the stack still lists that this run would strip of every ACL grant, or of the
+    SCRAM login, they held (a setting switched, a role emptied while the principal stays in another)."""
+    listed = set(model.principals())
+    accepted = set(accepted)
+    declared = {b for bindings in held.values() for b in bindings}
+    had = {b for former in prior.role_held.values() for b in former}
+    refusals = []
+    for principal in sorted(listed - accepted):
+        before = {b for b in had if b.principal == principal}
+        if before and not any(b.principal == principal for b in declared):
+            refusals.append(messages.access_lost(principal, f"all {len(before)} of its ACL bindings"))
+    users = set(scram_declared)
+    for principal in sorted(listed - accepted):
+        user = principal.removeprefix("User:")
+        if user in prior.scram_users and user not in users and principal.startswith("User:"):
+            refusals.append(messages.access_lost(principal, f"its SCRAM login ({user!r})"))
+    return refusals
