@@ -49,7 +49,7 @@ def stack_work(bootstrap: str, prefix: str, consumers: int) -> Work:
     """What `pulumi up` of the benchmark's ACL stack with `consumers` external consumers creates."""
     from components.config import load
     from components.model.acl_bindings import acl_bindings
-    from components.safety.live_cluster import spelled
+    from components.kafka.admin import to_kafka
     from components.safety.topic_plan import wanted_topics
 
     config = stacks.acl_stack_config(bootstrap, prefix, consumers)
@@ -57,7 +57,7 @@ def stack_work(bootstrap: str, prefix: str, consumers: int) -> Work:
     login = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";'
     parsed = load.parse({**config, "saslJaasConfig": login, "principalPasswords": users})
     topics = {w.name: (w.partitions, w.configs) for w in wanted_topics(parsed)}
-    bindings = [AclBinding(*spelled(b)) for b in acl_bindings(parsed.access_model()).values()]
+    bindings = [to_kafka(b) for b in acl_bindings(parsed.access_model()).values()]
     return Work(topics, bindings, users if parsed.access.create_scram_users else {}, prefix,
                 parsed.topics.replication_factor)
 

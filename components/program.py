@@ -15,6 +15,7 @@ from components.config import load
 from components.model import names
 from components.model.acl_bindings import by_role
 from components.model.listeners import msk_listener
+from components.resources.access_record import AccessRecord
 from components.resources.kafka_acls import KafkaAcls, KafkaAclsArgs
 from components.resources.msk_iam import MskIamArgs, MskIamPolicies
 from components.resources.network import MskIngress, MskIngressArgs
@@ -53,18 +54,25 @@ def declare(readers: Readers) -> None:
     # Every access change of this run, planned before any resource is declared (safety/access_plan.py).
     held = by_role(model) if model.enforcer == "kafka-acls" and model.principals() else {}
     plan = data_safety.access(config, assessment, model, held)
+    access_opts = kafka_opts
+    if config.access.create_scram_users or held or plan.record_acls or plan.record_users:
+        # Written before the resources below act (they depend on it): what the stack may have on the cluster.
+        record = AccessRecord(names.ACCESS_RECORD, set(plan.record_acls), set(plan.record_users),
+                              config.cluster.sasl_mechanism if config.access.create_scram_users else None,
+                              admin_connection(config), config.cluster.timeout_seconds, kafka_opts)
+        access_opts = pulumi.ResourceOptions.merge(kafka_opts, pulumi.ResourceOptions(depends_on=[record]))
     if config.access.create_scram_users:  # the config made sure every principal has a password
         ScramUsers(names.SCRAM_USERS, ScramUsersArgs(
             config.principal_passwords, config.cluster.sasl_mechanism, admin_connection(config),
             config.cluster.timeout_seconds, prior.unmigrated_scram_users, plan.users_missing, plan.users_retire),
-            kafka_opts)
+            access_opts)
 
     policy_arns = None
     if held:
         data_safety.adopt_acls(config, assessment, {b.import_id: b for found in held.values() for b in found})
         KafkaAcls(names.ACLS, KafkaAclsArgs(held, admin_connection(config), config.cluster.timeout_seconds,
                                             prior.unmigrated_acls, plan.missing, plan.retire, plan.remove_unmanaged),
-                  kafka_opts)
+                  access_opts)
     elif model.enforcer == "msk-iam":
         policy_arns = MskIamPolicies(names.MSK_IAM, MskIamArgs(model, config.msk.arn, config.iam), aws_opts).policy_arns
 

@@ -76,7 +76,7 @@ def from_kafka(k: Any) -> AclBinding:
                       _back(_PERMISSION)[k.permission_type.name])
 
 
-def _filter_of(k: Any) -> Any:
+def filter_of(k: Any) -> Any:
     from confluent_kafka.admin import AclBindingFilter
     return AclBindingFilter(k.restype, k.name, k.resource_pattern_type, k.principal, k.host, k.operation,
                             k.permission_type)
@@ -213,7 +213,7 @@ class Admin:
         CHUNK; the failures, by binding."""
         failures: dict[AclBinding, str] = {}
         for chunk in _chunks(sorted(set(bindings)), CHUNK):
-            filters = {_filter_of(to_kafka(b)): b for b in chunk}
+            filters = {filter_of(to_kafka(b)): b for b in chunk}
             try:
                 futures = self.raw.delete_acls(list(filters), request_timeout=self.timeout)
             except Exception as exc:  # noqa: BLE001

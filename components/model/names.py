@@ -20,6 +20,7 @@ NAMESPACE = "evidentsource-kafka"
 TOPICS = "evidentsource"
 ACLS = "acls"
 SCRAM_USERS = "scram-users"
+ACCESS_RECORD = "access-record"
 MSK_IAM = "msk-iam"
 MSK_INGRESS = "msk-ingress"
 

@@ -96,12 +96,13 @@ class RoleAclsProvider(_AdminProvider):
     """One role's ACL bindings: creates `grants`, deletes `retire` and `removeUnmanaged`, records what failed."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        with _LOCK:
-            _DECLARED_GRANTS.update(held(news))
+        if not news.get("record"):  # the record holds what the stack may have, not what it declares
+            with _LOCK:
+                _DECLARED_GRANTS.update(held(news))
         return CheckResult(news, [])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(id_=props["role"], outs=self._apply(props))
+        return CreateResult(id_=props["role"], outs=props if props.get("record") else self._apply(props))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=bool(role_changes(olds, news)),
@@ -109,7 +110,7 @@ class RoleAclsProvider(_AdminProvider):
                           stables=["role"], delete_before_replace=False)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._apply(news))
+        return UpdateResult(outs=news if news.get("record") else self._apply(news))
 
     def _apply(self, news: dict[str, Any]) -> dict[str, Any]:
         """Create every declared binding (those that exist are no-ops), delete exactly those named for deletion,
@@ -125,13 +126,20 @@ class RoleAclsProvider(_AdminProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         with _LOCK:
-            keep = set(_DECLARED_GRANTS)
-        failures = self.admin(props).delete_acls((held(props) | _ids(props.get("notDeleted"))) - keep)
+            keep, keep_users = set(_DECLARED_GRANTS), set(_DECLARED_USERS)
+        gone = (held(props) | _ids(props.get("notDeleted"))) - keep
+        failures = {described(b): why for b, why in self.admin(props).delete_acls(gone).items()} if gone else {}
+        if props.get("record") and props.get("mechanism"):  # `destroy`: every user the stack may have made goes too
+            users = set(props.get("users") or ()) - keep_users
+            failures.update({f"user {u}": why for u, why in self.admin(props).delete_scram(users, props["mechanism"])
+                             .items()} if users else {})
         if failures:
-            raise KafkaAdminError(f"could not delete {len(failures)} ACL binding(s) of role {props.get('role')}:\n  "
-                                  + "\n  ".join(lines(failures, described)))
+            raise KafkaAdminError(f"could not delete {len(failures)} ACL binding(s) or user(s) of "
+                                  f"{props.get('role')}:\n  " + "\n  ".join(lines(failures)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if props.get("record"):
+            return ReadResult(id_=id_, outs=props)
         try:
             live = self.admin(props).list_acls()
         except AdminError as exc:
@@ -142,7 +150,9 @@ class RoleAclsProvider(_AdminProvider):
 
 def role_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     """Why a role resource must be updated: its grants differ, the program found drift or something to delete,
-    the last run left something not done, or the login changed."""
+    the last run left something not done, or the login changed (the record: what it holds changed)."""
+    if news.get("record"):
+        return [k for k in ("grants", "users", "mechanism", "connection", "__provider") if olds.get(k) != news.get(k)]
     changes = ["grants"] if held(olds) != held(news) or "grants" not in olds else []
     changes += [k for k in ("missing", "retire", "removeUnmanaged") if news.get(k)]
     changes += [k for k in ("notApplied", "notDeleted") if olds.get(k)]

@@ -38,6 +38,8 @@ class AccessPlan:
     unmanaged: list[AclBinding] = field(default_factory=list)  # all of them, removed or only reported
     users_missing: frozenset[str] = frozenset()
     users_retire: frozenset[str] = frozenset()
+    record_acls: frozenset[AclBinding] = frozenset()  # what the access record holds after this run
+    record_users: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
@@ -69,9 +71,13 @@ def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: P
     roles = list(held)
     first = roles[0] if roles else None
     missing = {role: {b for b in bindings if b not in live} for role, bindings in held.items()} if live is not None else {}
+    # What the stack may have on the cluster: its role resources' state and the access record (written before them).
+    former = {role: set(found) for role, found in prior.role_held.items()}
+    if first is not None:
+        former.setdefault(first, set()).update(prior.recorded_acls - {b for f in former.values() for b in f})
     retire: dict[str, set[AclBinding]] = {}
-    for role, former in prior.role_held.items():
-        gone = {b for b in former - declared if live is None or b in live}
+    for role, found in former.items():
+        gone = {b for b in found - declared if live is None or b in live}
         if gone and (owner := role if role in held else first) is not None:
             retire.setdefault(owner, set()).update(gone)
     retired = {b for found in retire.values() for b in found}
@@ -86,16 +92,29 @@ def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: P
     removed = removable.get(first, set()) if first is not None else set()
     warnings = [messages.unmanaged_binding(b, "remove" if b in removed else "outside" if remove else "report")
                 for b in found]
+    # The record: what this run declares, and what may be on the cluster that no role resource retires in it.
+    maybe = {b for f in former.values() for b in f} | prior.recorded_acls
+    record = frozenset(declared | ({b for b in maybe if live is None or b in live} - retired))
     return AccessPlan(missing={r: m for r, m in missing.items() if m}, retire=retire,
-                      remove_unmanaged={r: m for r, m in removable.items() if m}, unmanaged=found, warnings=warnings)
+                      remove_unmanaged={r: m for r, m in removable.items() if m}, unmanaged=found, warnings=warnings,
+                      record_acls=record)
 
 
-def plan_users(declared: Iterable[str], prior: PriorState, live: frozenset[str] | None) -> tuple[frozenset[str],
-                                                                                                 frozenset[str]]:
-    """(declared users the cluster lacks, users the stack held or failed to delete and no longer declares)."""
+def former_users(prior: PriorState) -> frozenset[str]:
+    """The SCRAM users the stack may have on the cluster: its users resource's state and the access record."""
+    return prior.scram_users | prior.scram_not_deleted | prior.recorded_users
+
+
+def plan_users(declared: Iterable[str], prior: PriorState, live: frozenset[str] | None) -> tuple[
+        frozenset[str], frozenset[str], frozenset[str]]:
+    """(declared users the cluster lacks, users to delete, what the record holds after this run: the declared ones,
+    since the users resource retires every other). `live`: which of the declared and former users have a credential
+    (None: not read; then deleting a user already gone is a no-op)."""
     declared = set(declared)
+    former = former_users(prior)
     missing = frozenset(declared - live) if live is not None else frozenset()
-    return missing, frozenset((prior.scram_users | prior.scram_not_deleted) - declared)
+    maybe = {u for u in former if live is None or u in live}
+    return missing, frozenset(maybe - declared), frozenset(declared)
 
 
 def lost(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorState, scram_declared: Iterable[str],

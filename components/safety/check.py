@@ -63,7 +63,9 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
         report([], [messages.import_document_preview()], [] if pulumi.runtime.is_dry_run() else
                [messages.import_document_in_up()])
     # The bindings are read whenever Kafka ACLs govern the stack: those it does not declare are reported.
-    users = tuple(sorted(config.principal_passwords)) if config.access.create_scram_users else ()
+    prior = readers.prior()
+    users = tuple(sorted(set(config.principal_passwords) | access_plan.former_users(prior))) \
+        if config.access.create_scram_users or prior.scram_users or prior.recorded_users else ()
     live = readers.live(config, config.adopt.acls or config.enforcer == "kafka-acls", users)
     if live.refused:  # the brokers answered and refused the stack's TLS or login: nothing here could work
         login = config.login.username if config.login else "(none)"
@@ -72,7 +74,6 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     if live.unauthorized:  # hidden by the authorizer, not gone: never to be reported as deleted out of band
         login = config.login.username if config.login else "(the stack's TLS or anonymous login)"
         report([], [], [messages.not_authorized(login, live.unauthorized)])
-    prior = readers.prior()
     if not prior.readable:
         pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")
         access_resources = config.enforcer == "kafka-acls" or config.access.create_scram_users
@@ -115,8 +116,8 @@ def access(config: StackConfig, assessment: Assessment, model: AccessModel,
             ("create or delete ACL bindings", changes_acls), ("set or delete SCRAM users", changes_users)) if needed]))
     plan = access_plan.plan_acls(model, held, prior, acls, config.topic_names().values(),
                                  config.access.unmanaged_bindings == "remove")
-    missing, retire = access_plan.plan_users(users, prior, live.scram_users if live.reachable else None)
-    plan = replace(plan, users_missing=missing, users_retire=retire)
+    missing, retire, record = access_plan.plan_users(users, prior, live.scram_users if live.reachable else None)
+    plan = replace(plan, users_missing=missing, users_retire=retire, record_users=record)
     report([], plan.warnings, refusals)
     return plan
 

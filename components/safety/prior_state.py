@@ -24,6 +24,7 @@ ACL_TYPE = "kafka:index/acl:Acl"  # the earlier shape: one resource per binding
 SCRAM_TYPE = "kafka:index/userScramCredential:UserScramCredential"  # the earlier shape: one per user
 ROLE_ACLS_TYPE = "pulumi-python:dynamic/evidentsource:RoleAcls"
 SCRAM_USERS_TYPE = "pulumi-python:dynamic/evidentsource:ScramUsers"
+ACCESS_RECORD_TYPE = "pulumi-python:dynamic/evidentsource:AccessRecord"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class PriorState:
     scram_not_deleted: frozenset[str] = frozenset()  # users it was asked to delete and could not
     role_held: dict[str, frozenset[AclBinding]] = field(default_factory=dict)  # role -> bindings it holds or failed
     #   to delete (grants, or the previous release's bindings, and notDeleted): what the stack may have on the cluster
+    recorded_acls: frozenset[AclBinding] = frozenset()  # the access record's bindings (resources/access_record.py)
+    recorded_users: frozenset[str] = frozenset()  # ...and users
     legacy_acls: dict[str, AclBinding] = field(default_factory=dict)  # resource name -> binding (kafka.Acl)
     legacy_scram_users: dict[str, str] = field(default_factory=dict)  # resource name -> user (UserScramCredential)
     unprotected: frozenset[str] = frozenset()  # topic keys the last deployment left unprotected (names.UNPROTECTED_TOPICS)
@@ -74,6 +77,8 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
     role_held: dict[str, frozenset[AclBinding]] = {}
     scram_users: frozenset[str] = frozenset()
     scram_not_deleted: frozenset[str] = frozenset()
+    recorded_acls: frozenset[AclBinding] = frozenset()
+    recorded_users: frozenset[str] = frozenset()
     unprotected: frozenset[str] = frozenset()
     for urn, entry in (outputs or {}).items():
         name, kind, state = urn.split("::")[-1], entry.get("type"), entry.get("outputs") or {}
@@ -93,6 +98,8 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
             held |= {AclBinding.from_import_id(i) for i in state.get("notDeleted") or {}}
             role = state.get("role") or name.rsplit("-", 1)[-1]
             role_held[role] = frozenset(role_held.get(role, frozenset()) | held)
+        elif kind == ACCESS_RECORD_TYPE:
+            recorded_acls, recorded_users = frozenset(from_grants(state.get("grants"))), frozenset(state.get("users") or ())
         elif kind == SCRAM_USERS_TYPE:
             scram_users = frozenset(state.get("users") or ())
             scram_not_deleted = frozenset(state.get("notDeleted") or {})
@@ -100,6 +107,7 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
             legacy_scram_users[name] = state["username"]
     return PriorState(topics=topics, acl_ids=frozenset(acl_ids | role_acl_ids), role_acl_ids=frozenset(role_acl_ids),
                       scram_users=scram_users, scram_not_deleted=scram_not_deleted, role_held=role_held,
+                      recorded_acls=recorded_acls, recorded_users=recorded_users,
                       legacy_acls=legacy_acls,
                       legacy_scram_users=legacy_scram_users, unprotected=unprotected)
 

@@ -31,7 +31,7 @@ from pulumi import automation as auto
 from bench import seed
 from components.model.catalog import CATALOG
 from components.model.names import NAMESPACE
-from components.safety.live_cluster import acl_import_id
+from components.kafka.admin import from_kafka
 from tests.support.stack_configs import secure_stack
 from tools.cluster import broker
 from test_data_safety_messages import (Events, count, delete_topics, produce_known, record, refused, snapshot,
@@ -70,7 +70,7 @@ def replay_seed(secure_broker: dict) -> None:
 def live_acls(admin: AdminClient) -> set[str]:
     everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
                                   AclOperation.ANY, AclPermissionType.ANY)
-    return {acl_import_id(b) for b in admin.describe_acls(everything, request_timeout=15).result()
+    return {from_kafka(b).import_id for b in admin.describe_acls(everything, request_timeout=15).result()
             if b.principal in PRINCIPALS}
 
 

@@ -22,7 +22,7 @@ from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionT
 from pulumi import automation as auto
 
 from components.model.names import NAMESPACE
-from components.safety.live_cluster import acl_import_id
+from components.kafka.admin import from_kafka
 from tests.support.stack_configs import secure_stack
 from tools.cluster import broker
 from test_data_safety_messages import Events, delete_topics, teardown
@@ -54,7 +54,7 @@ class AclPoller(threading.Thread):
         everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
                                       AclOperation.ANY, AclPermissionType.ANY)
         bindings = self.admin.describe_acls(everything, request_timeout=15).result()
-        self.snapshots.append({acl_import_id(b) for b in bindings if b.principal.startswith(f"User:{self.prefix}")})
+        self.snapshots.append({from_kafka(b).import_id for b in bindings if b.principal.startswith(f"User:{self.prefix}")})
 
     def run(self) -> None:
         while not self.done.is_set():

@@ -134,7 +134,12 @@ class TestStaging:
             "pulumi:providers:kafka": 1, "evidentsource:kafka:Topics": 1, "kafka:index/topic:Topic": 4,
             "evidentsource:kafka:ScramUsers": 1, "pulumi-python:dynamic/evidentsource:ScramUsers": 1,
             "evidentsource:kafka:Acls": 1, "pulumi-python:dynamic/evidentsource:RoleAcls": 4,
+            "pulumi-python:dynamic/evidentsource:AccessRecord": 1,
         }
+        # The record is written before any access resource acts: they depend on it.
+        (record,) = monitor.of_type("pulumi-python:dynamic/evidentsource:AccessRecord")
+        for access in monitor.of_type("pulumi-python:dynamic/evidentsource:RoleAcls"):
+            assert any(d.endswith("::access-record") for d in access.dependencies), (access.name, access.dependencies)
         (provider,) = monitor.of_type("pulumi:providers:kafka")
         assert (provider.inputs["saslMechanism"], provider.inputs["saslUsername"], provider.inputs["tlsEnabled"]) == (
             "scram-sha512", "admin", "true")
