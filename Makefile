@@ -7,7 +7,7 @@ PY      := .venv/bin/python
 PULUMI  := tools/pulumi
 STACK   ?= dev
 
-.PHONY: up verify preview down test unit layers bench adopt bootstrap broker
+.PHONY: up verify drift preview down test unit layers bench adopt bootstrap broker
 
 # STACK=local-secure: the staging shape on a local three-node TLS cluster instead of the dev broker.
 SECURE  := $(filter local-secure,$(STACK))
@@ -26,6 +26,11 @@ up: bootstrap broker
 ##         operation per grant, as a table; fails on any unexpected result (CERTS=dir of <cn>.pem for mTLS roles)
 verify: bootstrap
 	$(PY) -m tools.ops.verify --stack $(STACK) $(if $(CERTS),--certs $(CERTS))
+
+## drift: every difference between the stack and its cluster (missing, changed, unmanaged), one line each;
+##        exit 1 if any, nothing changed (STACK=staging make drift; .github/workflows/drift.yml runs it daily)
+drift: bootstrap
+	$(PY) -m tools.ops.drift --stack $(STACK)
 
 ## preview: what `pulumi up` would change on the dev stack, then the same report pull requests get
 preview: bootstrap broker

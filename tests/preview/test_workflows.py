@@ -52,7 +52,16 @@ def steps(workflow: dict) -> list[dict]:
 
 
 def test_the_workflows_exist():
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "preview.yml", "pulumi-up.yml"]
+    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "drift.yml", "preview.yml", "pulumi-up.yml"]
+
+
+def test_a_daily_workflow_reports_the_drift_of_every_shared_stack_and_fails_on_any():
+    workflow = load("drift.yml")
+    assert "schedule" in workflow[True]
+    (job,) = workflow["jobs"].values()
+    assert [entry["stack"] for entry in job["strategy"]["matrix"]["include"]] == ["staging", "prod"]
+    run = next(s["run"] for s in job["steps"] if "-m tools.ops.drift" in s.get("run", ""))
+    assert '--stack "$STACK"' in run and "exit 1" in run
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -122,7 +131,7 @@ def test_main_deploys_staging_then_production_behind_its_environment():
 
 
 def test_aws_credentials_only_by_oidc():
-    for name in ("preview.yml", "pulumi-up.yml"):
+    for name in ("preview.yml", "pulumi-up.yml", "drift.yml"):
         workflow = load(name)
         for step in steps(workflow):
             if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"):
