@@ -78,8 +78,11 @@ def configure(stack, info: dict, raw: dict, login: tuple[str, str] | None = None
     users = sorted({p.removeprefix("User:") for role in raw["access"].values() if isinstance(role, dict)
                     for p in role.get("principals", [])})
     passwords = {u: password_of(u) for u in users}
-    stack.set_all_config({f"{NS}:principalPasswords.{u}": auto.ConfigValue(pw, secret=True)
-                          for u, pw in passwords.items()}, path=True)
+    plain = {f'{NS}:principalPasswords["{u}"]': auto.ConfigValue(pw, secret=True)
+             for u, pw in passwords.items() if "=" not in u}
+    stack.set_all_config(plain, path=True)  # (set-all takes key=value: a name with '=' goes one by one)
+    for u in (u for u in passwords if "=" in u):
+        stack.set_config(f'{NS}:principalPasswords["{u}"]', auto.ConfigValue(passwords[u], secret=True), path=True)
     return passwords
 
 
