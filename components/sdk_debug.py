@@ -63,8 +63,8 @@ def install(log: ModuleType | None = None, environ: Mapping[str, str] = os.envir
 
 # --- Ctrl-C ----------------------------------------------------------------------------------
 
-INTERRUPTED = ("interrupted: this program declares nothing more; the engine finishes and records the steps already "
-               "under way; run `pulumi up` again to complete the rest")
+INTERRUPTED = ("stopped by the engine (Ctrl-C, or a step that failed, above): this program declares nothing more; the "
+               "engine finishes and records the steps already under way; run `pulumi up` again to complete the rest")
 MESSAGE_SHOWN = 32  # pulumi-language-python-exec's exit code for "a message was shown": the engine adds none
 
 

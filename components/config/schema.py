@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 
 from components.model import access_model
@@ -39,7 +39,8 @@ def topic_name(value: str) -> str:
 
 
 _DURATION_FORM = "a duration is a positive number with a unit (ms, s, m, h, d), e.g. '1d' or '12h', or 'infinite'"
-
+_DURATION_JSON = WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^([1-9]\d*(ms|s|m|h|d)|infinite|-1)$"},
+                                           {"const": -1}, {"type": "null"}], "description": _DURATION_FORM})
 
 def duration_ms(value: str | int) -> int:
     """'7d' -> 604800000; -1 or 'infinite' keeps messages forever (Kafka's -1)."""
@@ -66,7 +67,7 @@ def _number(allowed: str, ok: Callable[[Any], bool], *types: type) -> BeforeVali
     return BeforeValidator(check)
 
 
-Count = Annotated[int, _number("a whole number, at least 1", lambda v: v >= 1, int)]  # partitions, replicas, timeouts
+Count = Annotated[int, _number("a whole number, at least 1", lambda v: v >= 1, int), WithJsonSchema({"type": "integer", "minimum": 1})]  # partitions, replicas, timeouts
 
 
 def _is_placeholder(value: Any) -> bool:
@@ -83,8 +84,7 @@ def _pattern(regex: re.Pattern, allowed: str):
 
 
 class _Model(BaseModel):
-    """Strict: unknown keys are typos and are refused, and no value is converted to another type
-    (`true` is not 1, `"yes"` is not true, 2.0 is not 2); keys are camelCase in YAML."""
+    """Strict: unknown keys are typos, no value is converted (`true` is not 1, 2.0 is not 2); keys are camelCase."""
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True, strict=True)
 
@@ -135,7 +135,7 @@ class ClusterConfig(_Model):
 class TopicSettings(_Model):
     name: str | None = None
     partitions: Count | None = None
-    retention: str | int | None = None
+    retention: Annotated[str | int | None, _DURATION_JSON] = None
     configs: dict[str, str] = {}
 
     _name = field_validator("name")(lambda v: v if v is None else topic_name(v))

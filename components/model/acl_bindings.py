@@ -124,7 +124,6 @@ def acl_bindings(model: AccessModel) -> dict[str, AclBinding]:
     for access in model.roles:
         for principal in access.principals:
             for suffix, acl in (pair for grant in access.grants for pair in bindings(principal, grant)):
-                if found.setdefault(suffix, acl) != acl:
-                    raise ValueError(f"two different ACLs would share the resource name {suffix!r}: "
-                                     f"{found[suffix]} and {acl}; rename a principal or prefix")
+                if found.setdefault(suffix, acl) != acl:  # principals that differ only where slug() rewrites
+                    found[acl.import_id] = acl  # (`User:app one`, `User:app_one`): both kept, never a crash
     return dict(sorted(found.items()))

@@ -38,6 +38,23 @@ ACCESS_ENFORCEMENT = "accessEnforcement"
 # be replaced.
 UNPROTECTED_TOPICS = "unprotectedTopics"
 
+# What each output is, for the handbook's reference (docs/reference/outputs.md is generated from it).
+OUTPUTS = {
+    TOPIC_NAMES: "catalogue key -> the topic's name on the cluster",
+    TOPIC_PARTITIONS: "catalogue key -> its partition count",
+    UNPROTECTED_TOPICS: "topic keys this deployment left unprotected (read by the next run: only then may a "
+                        "topic whose loss the stack accepted be replaced)",
+    KAFKA_BROKERS: "the bootstrap servers, comma-separated",
+    CLOUDFORMATION_PARAMETERS: "the parameters EvidentSource's CloudFormation template takes (KafkaBrokers, "
+                               "KafkaSecurityProtocol, KafkaSaslMechanism, topic names, ...)",
+    CLOUDFORMATION_SASL_JAAS_CONFIG: "secret: the server's KafkaSaslJaasConfig (SASL stacks whose server "
+                                     "password the stack holds)",
+    CLIENT_PROPERTIES: "role -> a client.properties file for that role (password left for the role's own secret)",
+    ACCESS_ENFORCEMENT: "principal -> how its access is enforced (Kafka ACLs or an IAM policy), what it may do, "
+                        "and what was narrowed below the vendor's grants",
+    IAM_POLICY_ARNS: "MSK IAM stacks: role -> the ARN of its IAM policy",
+}
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,@-]")
 
 

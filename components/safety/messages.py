@@ -93,17 +93,24 @@ def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
     change = f"replicationFactor {have} -> {w.replication_factor}" if have else \
         f"replicationFactor {w.replication_factor}"
     return coded(refusals.REPLICATION_ABOVE_BROKERS, (
-        f"{w.key}: {change} asked for {w.name!r} (topics.replicationFactor), but the cluster has {brokers} "
-        f"broker(s) running: Kafka places each replica on a different running broker, so this cannot be done "
-        f"at all. Use at most {brokers}, or add (or restart) brokers first."))
+        f"topics.replicationFactor = {w.replication_factor}: the cluster has {brokers} broker(s) running "
+        f"({w.key}: {change} asked for {w.name!r}; with no topics section a stack gets the production default 3). "
+        f"Kafka places each replica on a different running broker, so this cannot be done at all. Use at most "
+        f"{brokers}, or add (or restart) brokers first."))
 
 
-def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int) -> str:
+def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int, rf: int, explicit: bool) -> str:
+    """Fewer brokers answer than the topics' min ISR: named from the setting the user wrote, then the cluster's fact.
+    A cluster that lists no other broker may be that small (a setting too high) or have brokers stopped: both said."""
+    setting = (f"topics.minInsyncReplicas = {min_isr}" if explicit else
+               f"topics.replicationFactor = {rf} (so min.insync.replicas = {min_isr})")
+    fact = (f"only {answering} broker(s) answer ({len(silent)} listed do not: {', '.join(silent)})" if silent else
+            f"only {answering} broker(s) answer and the cluster lists no other: if it has only {answering}, use a "
+            f"replication factor of at most {answering}; if brokers are stopped, start them")
     return coded(refusals.CLUSTER_DEGRADED, (
-        f"only {answering} broker(s) answer{f' ({len(silent)} listed do not: ' + ', '.join(silent) + ')' if silent else ''}, fewer than the "
-        f"{min_isr} in-sync replicas this stack's topics need (topics.minInsyncReplicas): producers with acks=all "
-        "are refused, and the controllers may have no quorum, so a change could fail half-way or be applied "
-        "after this run gave up. Nothing was changed: bring the brokers back, then run again."))
+        f"{setting}: {fact}. Below {min_isr} in-sync replicas producers with acks=all are refused and the "
+        "controllers may have no quorum, so a change could fail half-way or be applied after this run gave up. "
+        "Nothing was changed: bring the brokers back, or lower the setting, then run again."))
 
 
 def replicas_offline(w: Wanted, brokers: int) -> str:

@@ -75,8 +75,8 @@ def test_counts_are_the_work_each_procedure_really_does(results):
     assert entries[("floor", 1)] == BASE_WORK
     assert entries[("floor", 2)] == BASE_WORK + PER_CONSUMER
     # The program: the stack, the provider, three components, four topics, one resource per role holding its
-    # ACL bindings and one holding every SCRAM user, whatever the number of consumers.
-    assert entries[("up", 1)] == entries[("preview-noop", 1)] == entries[("preview-change", 1)] == 14
+    # ACL bindings, one holding every SCRAM user and the access record, whatever the number of consumers.
+    assert entries[("up", 1)] == entries[("preview-noop", 1)] == entries[("preview-change", 1)] == 15
     assert entries[("up", 2)] == entries[("up-fast", 2)] == entries[("up", 1)]
     assert entries[("preview-noop-nolog", 2)] == entries[("preview-noop", 2)]  # only at the largest size
     assert entries[("dev-preview-noop", 0)] == 7  # stack, provider, component, four topics

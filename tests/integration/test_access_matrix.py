@@ -164,16 +164,16 @@ def test_scram_acl_stack_enforces_the_access_matrix(project, secure_broker, secu
         assert set(preview.change_summary) == {"same"}, preview.change_summary
 
         second = stack.up()
-        assert second.summary.resource_changes == {"same": 14}, second.summary.resource_changes
+        assert second.summary.resource_changes == {"same": 15}, second.summary.resource_changes
 
-        stack.destroy()
+        stack.destroy(run_program=False)
         assert _our_acls(secure_admin, prefix) == []
         described = secure_admin.describe_user_scram_credentials(list(users))
         for name, future in described.items():
             with pytest.raises(KafkaException):
                 future.result(timeout=15)  # the user is gone
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)
         stack.workspace.remove_stack(stack.name)
 
 

@@ -219,13 +219,20 @@ def test_unmanaged_bindings_remove_deletes_exactly_the_seeds_leftovers_then_ever
         stack.set_config(f"{NS}:access", auto.ConfigValue(json.dumps({**config["access"],
                                                                        "unmanagedBindings": "remove"})))
         before = live_acls(secure_admin)
-        preview = stack.preview().stdout
-        assert_leftovers_named(preview)
-        assert preview.count("access.unmanagedBindings is remove, so `up` deletes it (access lost)") >= len(LEFTOVERS)
+        plain = stack.preview()
+        assert_leftovers_named(plain.stdout)
+        preview = " ".join(plain.stdout.split())  # (lines wrap)
+        planned = stack.preview(diff=True)
+        # The seed's leftovers are on the stack's own topics: the plan deletes them, as the first role's update.
+        assert preview.count("access.unmanagedBindings is remove, so the plan deletes it") >= len(LEFTOVERS)
+        assert planned.change_summary.get("update") == 1, planned.change_summary
+        removal = planned.stdout.split("RoleAcls::acls-server]", 1)[1].split("removeUnmanaged", 1)[1].split("retire")[0]
+        for principal, operation, topic in LEFTOVERS:
+            assert f"{principal}: Allow {operation} on Topic {topic}" in removal, removal
         assert live_acls(secure_admin) == before  # a preview deletes nothing
         result = stack.up()
         assert_leftovers_named(result.stdout)
-        assert f"access.unmanagedBindings: remove: deleted {len(LEFTOVERS)} binding(s)" in result.stdout
+        assert result.summary.resource_changes.get("update") == 1, result.summary.resource_changes
         assert live_acls(secure_admin) == before - leftover_ids  # exactly those seven, nothing else
         assert "[access:unmanaged]" not in stack.preview().stdout  # nothing left over
         verified = subprocess.run([sys.executable, "-m", "tools.ops.verify", "--stack", stack.name, "--project-dir",

@@ -94,7 +94,7 @@ def test_a_retention_cut_that_would_delete_old_messages_is_refused(project, secu
     assert result.summary.resource_changes.get("update") == 1, result.summary.resource_changes
     after = cluster_facts(info, topic)
     assert after[0] == before[0] and after[2] == str(DAY_MS)
-    stack.destroy()
+    stack.destroy(run_program=False)
 
 
 def test_a_retention_cut_that_deletes_nothing_is_allowed_with_a_note(project, secure_cluster, prefix):
@@ -108,7 +108,7 @@ def test_a_retention_cut_that_deletes_nothing_is_allowed_with_a_note(project, se
     assert any("allowed, as every one of its 10 message(s) on the cluster is younger than 1 d" in line
                for line in lines), "\n".join(lines)[-3000:]
     assert cluster_facts(info, topic)[2] == str(DAY_MS)
-    stack.destroy()
+    stack.destroy(run_program=False)
 
 
 def test_a_mistyped_partition_count_is_refused_before_kafka_adds_any(project, secure_cluster, prefix):
@@ -123,4 +123,4 @@ def test_a_mistyped_partition_count_is_refused_before_kafka_adds_any(project, se
         assert text.count("evidentsource-kafka:topics.partitions = 2000: at most topics.maxPartitions (100)") == 1, \
             text[-3000:]
     assert cluster_facts(info, topic) == before and recorded(stack) == state
-    stack.destroy()
+    stack.destroy(run_program=False)

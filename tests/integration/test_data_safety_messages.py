@@ -135,7 +135,7 @@ def teardown(stack) -> None:
     """Unprotect, destroy and remove a test stack (retained topics stay on the broker: callers delete them)."""
     try:
         unprotect_all(stack)
-        stack.destroy()
+        stack.destroy(run_program=False)
     finally:
         stack.workspace.remove_stack(stack.name, force=True)
 

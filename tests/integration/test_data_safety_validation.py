@@ -114,7 +114,7 @@ def test_a_partition_increase_is_refused_unless_the_topic_is_named_in_accept_key
     old_id, _, configs, ends = before["topics"][events]
     assert after["topics"][events][:3] == (old_id, 3, configs)  # the same topic, one partition more
     assert after["topics"][events][3][:2] == ends  # every message still where it was
-    stack.destroy()
+    stack.destroy(run_program=False)
 
 
 def test_configs_the_table_or_the_brokers_reject_are_refused_before_anything_changes(project, secure_cluster, prefix):
@@ -141,7 +141,7 @@ def test_configs_the_table_or_the_brokers_reject_are_refused_before_anything_cha
                 == 1, text[-3000:]
             assert f"from topics.perTopic.databaseEvents.configs.{config};" in text, text[-3000:]
     assert cluster_facts(info, prefix) == before and recorded(stack) == state
-    stack.destroy()
+    stack.destroy(run_program=False)
 
 
 def test_a_login_that_may_read_but_not_change_is_refused_before_up_fails_half_way(project, secure_cluster, prefix):
@@ -175,7 +175,7 @@ def test_a_login_that_may_read_but_not_change_is_refused_before_up_fails_half_wa
                 AclPermissionType.ANY)]).values():
             future.result(30)
         login_as(stack, "admin", info["admin_password"])
-        stack.destroy()
+        stack.destroy(run_program=False)
 
 
 # --- the table of topic configs, against the broker ---------------------------------------------------

@@ -48,8 +48,8 @@ def test_up_then_noop_then_destroy(project, plain_broker, prefix):
         second = stack.up()
         assert second.summary.resource_changes == {"same": 7}
 
-        stack.destroy()
+        stack.destroy(run_program=False)
         assert live_topics(bootstrap, prefix) == {}
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)
         stack.workspace.remove_stack(stack.name)

@@ -99,5 +99,5 @@ def test_retention_and_consumer_change_in_words(project, secure_broker, prefix, 
         assert "`retention.ms`: `604800000` -> `21600000`" in md
         assert summary.rstrip().endswith("preview FAILED")
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)
         stack.workspace.remove_stack(stack.name)

@@ -29,5 +29,5 @@ def test_kafka_variables_in_the_environment_do_not_change_a_plaintext_stack(proj
         assert len([t for t in topics if t.startswith(prefix)]) == 4
         assert stack.preview().change_summary == {"same": 7}
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)
         stack.workspace.remove_stack(stack.name)

@@ -124,4 +124,4 @@ def test_a_login_that_may_not_see_the_topics_is_refused_not_told_they_were_delet
     finally:
         stack.set_config(f"{NAMESPACE}:saslJaasConfig", auto.ConfigValue(
             jaas.render("SCRAM-SHA-512", "admin", info["admin_password"]), secret=True))
-        stack.destroy()
+        stack.destroy(run_program=False)

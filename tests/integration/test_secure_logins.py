@@ -106,7 +106,7 @@ def test_each_login_applies_the_stack_and_enforces_the_roles(mode, project, secu
         changes = stack.preview().change_summary
         assert set(changes) == {"same"}, changes  # a second run changes nothing
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)
         if mode == "ssl-server-auth":
             admin.delete_acls([AclBindingFilter(ResourceType.ANY, prefix, ResourcePatternType.PREFIXED,
                                                 "User:ANONYMOUS", "*", AclOperation.ANY, AclPermissionType.ANY)])
@@ -180,4 +180,4 @@ def test_plaintext_clients_work_from_the_output_alone(project, plain_broker, pre
                           tmp_path)
         assert run.returncode == 0 and "Processed a total of 2 messages" in run.stderr, run.stderr[-2000:]
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)

@@ -75,7 +75,7 @@ def s3_stack(project, s3):
             continue  # the test removed it
         try:
             stack.cancel()  # a failed test may leave a lock behind
-            stack.destroy()
+            stack.destroy(run_program=False)
         finally:
             stack.workspace.remove_stack(stack.name, force=True)
 
@@ -139,7 +139,7 @@ def test_up_keeps_its_state_in_the_bucket_then_noop_then_destroy(s3, s3_stack, p
 
     second = stack.up()
     assert second.summary.resource_changes == {"same": 7}
-    stack.destroy()
+    stack.destroy(run_program=False)
     assert topics_with_prefix(client, prefix) == []
     assert "resources" not in s3.checkpoint(stack.name)  # the stack's state is still there, and empty
     stack.workspace.remove_stack(stack.name)

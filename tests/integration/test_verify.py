@@ -98,7 +98,7 @@ def test_verify_on_a_scram_stack_then_a_binding_removed_by_hand(project, secure_
                          auto.ConfigValue(f"pw-{users['producer']}-x", secret=True), path=True)
         stack.set_config(f"{NAMESPACE}:access", auto.ConfigValue(json.dumps({"createScramUsers": True,
                                                                            **access(prefix, users)})))
-        stack.destroy()
+        stack.destroy(run_program=False)
 
 
 def test_verify_on_an_mtls_stack(project, secure_cluster, prefix, tmp_path):
@@ -125,4 +125,4 @@ def test_verify_on_an_mtls_stack(project, secure_cluster, prefix, tmp_path):
             missing.stdout
         assert ": 0 checked, 0 unexpected, 4 not checked" in missing.stdout.splitlines()[-1], missing.stdout
     finally:
-        stack.destroy()
+        stack.destroy(run_program=False)

@@ -335,3 +335,24 @@ def test_role_bindings_known_only_after_apply_are_said_so():
     report = render(parse(text))
     assert "| ACL bindings of role `server`: (known after apply) |" in report.markdown
     assert "`(known after apply)` **gains** (known after apply) on (known after apply)" in report.markdown
+
+
+def grants_role(name: str, grants: list[str], **extra) -> dict:
+    """A RoleAcls resource's inputs in this release's shape: `grants` (words -> id), removals named by the plan."""
+    return {"__provider": "gASVPAAAAAAAAACMIGNvbXBvbmVudHMu", "role": name, "bindings": [], "connection": "[secret]",
+            "grants": {f"words of {i}": i for i in grants}, "missing": {}, "retire": {}, "removeUnmanaged": {},
+            "timeoutSeconds": 5, **extra}
+
+
+def test_role_grants_and_the_unmanaged_bindings_the_plan_removes_are_access_changes():
+    read, write = "User:a|*|Read|Allow|Topic|orders|Literal", "User:b|*|Write|Allow|Topic|orders|Literal"
+    stray = "User:stranger|*|Read|Allow|Topic|orders|Literal"
+    text = digest(step("update", ROLE_ACLS, "acls-server", grants_role("server", [read]),
+                       grants_role("server", [read, write], removeUnmanaged={"words": stray})))
+    assert [c.sentence() for c in preview_access.changes(parse(text))] == [
+        "`User:b` **gains** Write (produce) on topic `orders` (Kafka ACL)",
+        "`User:stranger` **loses** Read (consume) on topic `orders` (Kafka ACL)"]
+    # The previous release's `bindings` list on the old side, this release's `grants` on the new: no change.
+    upgraded = digest(step("update", ROLE_ACLS, "acls-server", role("server", [acl(principal="User:a")]),
+                           grants_role("server", [read])))
+    assert preview_access.changes(parse(upgraded)) == []

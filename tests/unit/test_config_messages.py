@@ -269,3 +269,25 @@ def test_a_partition_count_above_the_bound_is_refused_before_kafka_adds_any():
         f"{NAMESPACE}:topics.perTopic.databaseEvents.partitions = 120: at most topics.maxPartitions (100): partitions "
         "can never be removed, so a mistyped count would stay for good; raise topics.maxPartitions if this many is meant"]
     assert problems(merged(PLAINTEXT, {"topics": {"partitions": 300, "maxPartitions": 300}})) == []
+
+
+def test_principal_names_the_access_layer_cannot_carry_are_refused_naming_the_rule():
+    from configs import SCRAM, merged
+    from components.config import load
+    for name, rule in (("User:a|b", "contains '|'"), ("User:é", "outside printable ASCII"),
+                       ("User:tab\there", "outside printable ASCII")):
+        raw = merged(SCRAM, {"access": {"externalProducers": {"principals": [name]}}})
+        with pytest.raises(load.ConfigError) as caught:
+            load.parse(raw)
+        said = str(caught.value)
+        assert "access.externalProducers.principals[0]" in said and rule in said, said
+    for fine in ("User:app one", "User:a,b=c@d.e", "User:~x"):
+        load.parse(merged(SCRAM, {"access": {"externalProducers": {"principals": [fine]}}}))
+
+
+def test_accept_access_loss_names_only_listed_principals():
+    from configs import SCRAM, merged
+    from components.config import load
+    with pytest.raises(load.ConfigError, match=r"access.acceptAccessLoss\[0\] = 'User:typo': not a principal"):
+        load.parse(merged(SCRAM, {"access": {"acceptAccessLoss": ["User:typo"]}}))
+    load.parse(merged(SCRAM, {"access": {"acceptAccessLoss": ["User:consumer-a"]}}))

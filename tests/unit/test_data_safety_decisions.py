@@ -169,11 +169,27 @@ def test_more_replicas_than_brokers_is_refused_without_an_override():
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=1)), live(*all_live(cfg, rf=1), brokers=1))
     assert len(result.refusals) == 4
     assert result.refusals[0] == (
-        "[impossible:replication-above-brokers] transactionProposals: replicationFactor 1 -> 2 asked for 'evidentsource-transaction-proposals' "
-        "(topics.replicationFactor), but the cluster has 1 broker(s) running: Kafka places each replica on a "
-        "different running broker, so this cannot be done at all. Use at most 1, or add (or restart) brokers first.")
+        "[impossible:replication-above-brokers] topics.replicationFactor = 2: the cluster has 1 broker(s) running "
+        "(transactionProposals: replicationFactor 1 -> 2 asked for 'evidentsource-transaction-proposals'; with no "
+        "topics section a stack gets the production default 3). Kafka places each replica on a different running "
+        "broker, so this cannot be done at all. Use at most 1, or add (or restart) brokers first.")
     new = assess(cfg, wanted(cfg), PriorState(), live(brokers=1))  # a new topic too: creating it would fail
     assert len(new.refusals) == 4 and "replicationFactor 2 asked" in new.refusals[0]
+
+
+def test_too_few_brokers_for_the_replication_factor_names_the_setting_and_the_clusters_fact():
+    # RF 3 (min ISR 2) on a cluster where one broker answers and no other is listed: one broker, or two stopped.
+    cfg = config({"topics": {"replicationFactor": 3}})
+    (refusal,) = assess(cfg, wanted(cfg), PriorState(), live(brokers=1)).refusals
+    assert refusal.startswith("[impossible:cluster-degraded] topics.replicationFactor = 3 (so min.insync.replicas "
+                              "= 2): only 1 broker(s) answer and the cluster lists no other: if it has only 1, use "
+                              "a replication factor of at most 1; if brokers are stopped, start them")
+    down = LiveCluster(True, brokers=1, silent=("b2:9092", "b3:9092"))
+    (refusal,) = assess(cfg, wanted(cfg), PriorState(), down).refusals
+    assert "only 1 broker(s) answer (2 listed do not: b2:9092, b3:9092)" in refusal
+    explicit = config({"topics": {"replicationFactor": 3, "minInsyncReplicas": 3}})
+    (refusal,) = assess(explicit, wanted(explicit), PriorState(), live(brokers=2)).refusals
+    assert refusal.startswith("[impossible:cluster-degraded] topics.minInsyncReplicas = 3: only 2 broker(s) answer")
 
 
 def test_a_broker_down_under_an_unchanged_replication_factor_is_a_warning_not_a_refusal():
@@ -425,10 +441,10 @@ def test_fewer_brokers_answering_than_the_min_isr_refuses_the_whole_run_once():
                            topics={t.name: t for t in live(*all_live(cfg, rf=3)).topics.values()})
     result = assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=3)), degraded)
     assert result.refusals == [
-        "[impossible:cluster-degraded] only 1 broker(s) answer (2 listed do not: 10.0.0.2:9092, 10.0.0.3:9092), fewer than "
-        "the 2 in-sync replicas this stack's topics need (topics.minInsyncReplicas): producers with acks=all are "
-        "refused, and the controllers may have no quorum, so a change could fail half-way or be applied after this "
-        "run gave up. Nothing was changed: bring the brokers back, then run again."]
+        "[impossible:cluster-degraded] topics.replicationFactor = 3 (so min.insync.replicas = 2): only 1 broker(s) "
+        "answer (2 listed do not: 10.0.0.2:9092, 10.0.0.3:9092). Below 2 in-sync replicas producers with acks=all are "
+        "refused and the controllers may have no quorum, so a change could fail half-way or be applied after this "
+        "run gave up. Nothing was changed: bring the brokers back, or lower the setting, then run again."]
     assert result.warnings == []  # no follow-on line per topic
     two = LiveCluster(True, brokers=2, topics=degraded.topics)
     assert assess(cfg, wanted(cfg), prior(*all_prior(cfg, rf=3)), two).refusals == []

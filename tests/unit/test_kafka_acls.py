@@ -139,3 +139,12 @@ def test_the_earlier_shape_is_declared_once_more_retained_until_a_role_resource_
     (acl,) = monitor.of_type("kafka:index/acl:Acl")  # a binding no longer declared is not kept: it goes
     assert acl.name == "acls-producer-a-write-topic-asyncCommands" and acl.retain_on_delete is True
     assert (acl.inputs["aclPrincipal"], acl.inputs["aclOperation"]) == ("User:producer-a", "Write")
+
+
+def test_principals_that_differ_only_where_names_are_slugged_are_both_kept_never_a_crash():
+    raw = merged(SCRAM, {"access": {"externalConsumers": {"principals": ["User:app one", "User:app_one"]}}})
+    found = acl_bindings(model_of(raw))
+    consumers = {b.principal for b in found.values() if b.principal.startswith("User:app")}
+    assert consumers == {"User:app one", "User:app_one"}
+    held = by_role(model_of(raw))["externalConsumers"]
+    assert {b.principal for b in held} == {"User:app one", "User:app_one"}

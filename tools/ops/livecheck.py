@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 
-from confluent_kafka.admin import AdminClient
+from components.kafka import admin as adapter
 
 from components.model import names as keys
 from tools.ops import adopt
@@ -22,8 +22,8 @@ from tools.toolchain.projectenv import PROJECT, engine_env
 
 def live_partitions(bootstrap: str, names: list[str], client_config: dict | None = None) -> dict[str, int | None]:
     """Partition count of each named topic on the broker; None where the topic does not exist."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **(client_config or {})})
-    topics = admin.list_topics(timeout=15).topics
+    admin = adapter.client({"bootstrap.servers": bootstrap, **(client_config or {})}, 15, shared=False)
+    topics = admin.raw.list_topics(timeout=15).topics
     return {n: len(topics[n].partitions) if n in topics and topics[n].error is None else None for n in names}
 
 

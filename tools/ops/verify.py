@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicCollection
-from confluent_kafka.admin import AdminClient
+from components.kafka import admin as adapter
 
 from components.config.connection import KEYSTORE_ENV, NoClient
 from components.config.stack_config import StackConfig
@@ -99,9 +99,9 @@ def consume(settings: dict, topic: str, group: str) -> str:
 
 
 def describe(settings: dict, topic: str) -> str:
-    admin = AdminClient(settings)
+    admin = adapter.client(settings, TIMEOUT, shared=False)
     try:
-        admin.describe_topics(TopicCollection([topic]), request_timeout=TIMEOUT)[topic].result(TIMEOUT + 5)
+        admin.raw.describe_topics(TopicCollection([topic]), request_timeout=TIMEOUT)[topic].result(TIMEOUT + 5)
         return "allowed"
     except KafkaException as exc:
         return outcome(exc.args[0])
@@ -175,11 +175,12 @@ def unreachable(config: StackConfig, timeout: float = 10) -> str | None:
         settings = live_cluster.client_settings(config, timeout)
     except NoClient:
         return None  # the table says, per role, why it cannot log in
+    admin = adapter.client(settings, timeout, shared=False)
     try:
-        AdminClient(settings).list_topics(timeout=timeout)
+        admin.raw.list_topics(timeout=timeout)
         return None
     except KafkaException as exc:
-        return exc.args[0].str()
+        return admin.login_refused() or exc.args[0].str()
 
 
 def verify(config: StackConfig, outputs: dict, certs: Path | None, writes: bool = True) -> list[Row]:
