@@ -65,7 +65,8 @@ def _prefixes(model: AccessModel) -> dict[str, set[str]]:
 
 
 def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorState,
-              live: frozenset[AclBinding] | None, topics: Iterable[str], remove: bool) -> AccessPlan:
+              live: frozenset[AclBinding] | None, topics: Iterable[str], remove: bool,
+              login: str | None = None) -> AccessPlan:
     """The ACL side: drift, retirements and unmanaged removals, each given to a role resource this run declares."""
     declared = {b for bindings in held.values() for b in bindings}
     roles = list(held)
@@ -85,7 +86,7 @@ def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: P
     removable: dict[str, set[AclBinding]] = {}
     if live is not None:
         found = [b for b in unmanaged({b.import_id: b for b in declared}, {b.import_id for b in live}
-                                      - prior.acl_ids, model, topics) if b not in retired]
+                                      - prior.acl_ids, model, topics, login) if b not in retired]
         mine, prefixes = set(topics), _prefixes(model)
         if remove and first is not None:
             removable = {first: {b for b in found if owned(b, mine, prefixes)}}

@@ -27,9 +27,11 @@ def adopted(bindings: Mapping[str, AclBinding], prior: PriorState,
 
 
 def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model: AccessModel,
-              topic_names: Iterable[str]) -> list[AclBinding]:
+              topic_names: Iterable[str], login: str | None = None) -> list[AclBinding]:
     """The bindings on the cluster that touch what the stack manages (one of its topics, a group or
-    transactional-id prefix of its roles, one of its principals) and that it does not declare (pure)."""
+    transactional-id prefix of its roles, one of its principals) and that it does not declare (pure).
+    The stack's own login (`User:<its SASL user>`) is not one of them: its grants are what lets Pulumi
+    manage the stack, given by the cluster's admin, and removing them would lock the stack out."""
     declared_ids = {b.import_id for b in declared.values()}
     topics = set(topic_names)
     prefixes: dict[str, set[str]] = {"group": set(), "transactional-id": set()}
@@ -55,5 +57,5 @@ def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model
         return any(covers(b, p, True) for p in prefixes.get(kind, ()))
 
     found = [AclBinding.from_import_id(i) for i in sorted(set(live_ids) - declared_ids)]
-    return [b for b in found if touches(b)]
+    return [b for b in found if touches(b) and not (login and b.principal == f"User:{login}")]
 

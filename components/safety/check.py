@@ -115,7 +115,8 @@ def access(config: StackConfig, assessment: Assessment, model: AccessModel,
         refusals.append(messages.access_rights(login, [what for what, needed in (
             ("create or delete ACL bindings", changes_acls), ("set or delete SCRAM users", changes_users)) if needed]))
     plan = access_plan.plan_acls(model, held, prior, acls, config.topic_names().values(),
-                                 config.access.unmanaged_bindings == "remove")
+                                 config.access.unmanaged_bindings == "remove",
+                                 config.login.username if config.login else None)
     missing, retire, record = access_plan.plan_users(users, prior, live.scram_users if live.reachable else None)
     plan = replace(plan, users_missing=missing, users_retire=retire, record_users=record)
     report([], plan.warnings, refusals)

@@ -106,3 +106,14 @@ def test_users_missing_retired_and_recorded():
 def test_removal_with_another_principal_set_still_never_reaches_beyond_the_stack():
     raw = merged(SCRAM, {"access": {"unmanagedBindings": "remove"}})
     assert load.parse(raw).access.unmanaged_bindings == "remove"
+
+
+def test_the_stacks_own_logins_grants_are_never_unmanaged_so_never_removed():
+    deployer = [AclBinding("User:pulumi-deployer", "All", "Topic", "evidentsource-", "Prefixed"),
+                AclBinding("User:pulumi-deployer", "Alter", "Topic", EVENTS, "Literal")]
+    live = frozenset(DECLARED | set(deployer))
+    result = access_plan.plan_acls(MODEL, HELD, PriorState(), live, TOPICS, True, login="pulumi-deployer")
+    assert result.unmanaged == [] and result.remove_unmanaged == {}
+    # ...whereas another user's grant on the stack's topic is
+    other = access_plan.plan_acls(MODEL, HELD, PriorState(), live, TOPICS, True, login="admin")
+    assert set(other.unmanaged) == set(deployer) and other.remove_unmanaged == {"server": {deployer[1]}}

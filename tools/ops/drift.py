@@ -63,8 +63,10 @@ def kafka_drift(config: StackConfig) -> list[str]:
             raise SystemExit(f"drift: the cluster's ACL bindings could not be read: {live.acls_why}")
         declared = {b for found in by_role(model).values() for b in found}
         lines += [f"missing    ACL {_words(b)}" for b in sorted(declared - live.acls)]
+        login = config.login.username if config.login else None  # the stack's own login's grants are not drift
         lines += [f"unmanaged  ACL {_words(b)}" for b in unmanaged({b.import_id: b for b in declared},
-                                                                   live.acl_ids or (), model, [w.name for w in wanted])]
+                                                                   live.acl_ids or (), model, [w.name for w in wanted],
+                                                                   login)]
     if users:
         if live.scram_users is None:
             raise SystemExit("drift: the cluster's SCRAM users could not be read")
