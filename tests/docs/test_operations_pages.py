@@ -3,8 +3,8 @@
 The pages (docs/operations/*.md) are the procedures a platform engineer follows on day 2. Here they run in a
 sandbox: a clone of this repository (history included: the rollback page checks out the previous release)
 with the working tree laid over it and committed, the project's venv and engine, its own state backend, and
-the local clusters the pages start themselves (`make up STACK=local-secure`: three TLS nodes; `make broker`:
-the dev broker). A page whose commands no longer work fails here, with the page's output.
+the local TLS cluster the pages start themselves (`make up STACK=local-secure`, on its own ports: a
+cluster another checkout started there is named, not fought). A page whose commands no longer work fails here, with the page's output.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -33,8 +34,18 @@ def git(*args: str, cwd: Path) -> str:
                           cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
+def taken(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory, engine_env):
+    from tools.cluster import secure_cluster
+    busy = [p for p in (secure_cluster.DEFAULT_BASE_PORT + 10 * n + 1 for n in range(3)) if taken(p)]
+    if busy:
+        pytest.fail(f"the pages start the local TLS cluster on its own ports, and {busy} are taken (a cluster from "
+                    "`make up STACK=local-secure` runs?): stop it with `make down` in its checkout", pytrace=False)
     root = tmp_path_factory.mktemp("handbook") / "repo"
     git("clone", "--quiet", str(PROJECT), str(root), cwd=PROJECT)
     listed = git("ls-files", "-co", "--exclude-standard", "-z", cwd=PROJECT).split("\0")
