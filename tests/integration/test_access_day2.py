@@ -37,6 +37,7 @@ from components.model.acl_bindings import AclBinding, as_grants, by_role, descri
 from components.model.names import NAMESPACE
 from components.resources.kafka_admin import RoleAclsProvider
 from tests.support import throwaway
+from test_state_backend import process_tree
 from tools.cluster import secure_cluster as cluster_tool
 from tools.toolchain import projectenv
 
@@ -236,22 +237,6 @@ def events_of(path: Path) -> list[dict]:
 
 def record_written(path: Path) -> bool:
     return any((e.get("resOutputsEvent") or {}).get("metadata", {}).get("type") == RECORD for e in events_of(path))
-
-
-def process_tree(pid: int) -> list[int]:
-    parent_of = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            parent_of[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    found, queue = [pid], [pid]
-    while queue:
-        current = queue.pop()
-        kids = [p for p, parent in parent_of.items() if parent == current]
-        found += kids
-        queue += kids
-    return found
 
 
 def killed_up(stack, engine_env: dict, tmp_path: Path) -> str:
