@@ -102,6 +102,7 @@ def consumer_groups_apart(d: Draft, p: Problems) -> None:
 def access_loss_names_listed_principals(d: Draft, p: Problems) -> None:
     listed = {x for principals in d.role_principals().values() for x in principals}
     for i, name in enumerate(d.access.accept_access_loss):
-        if name not in listed:
-            p.add(f"access.acceptAccessLoss[{i}]", name, "not a principal of any role of this stack: it can accept the "
-                  f"loss only of a principal still listed ({', '.join(sorted(listed)) or 'none listed'})")
+        if name not in listed and name != "server":
+            p.add(f"access.acceptAccessLoss[{i}]", name, "neither a principal of a role of this stack nor 'server': it "
+                  f"accepts the loss of a principal still listed ({', '.join(sorted(listed)) or 'none listed'}) or of "
+                  "the server role's every principal")

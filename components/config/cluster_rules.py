@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from components.config.rules import INVALID, Draft, Problems, auth_consistent, check
 from components.config.schema import ClusterConfig
+from components.model.arns import iam_role_account
 from components.model.listeners import MSK_LISTENERS, describe_msk_listeners, msk_listener
 
 AUTH = ("cluster.securityProtocol", "cluster.saslMechanism")  # what every rule about the cluster's login reads
@@ -98,6 +101,28 @@ def bootstrap_ports(d: Draft, p: Problems) -> None:
             note = f" ({port} is MSK's {other} port)" if other else ""
             p.add(f"cluster.bootstrapServers[{i}]", server,
                   f"MSK serves {listener.title} on port {want}{' (public access)' if d.msk.public_access else ''}{note}")
+
+
+# b-1.<cluster name>.<id>.c2.kafka.<region>.amazonaws.com (and kafka-serverless, and MSK's public endpoints)
+_MSK_BROKER = re.compile(r"^(?:b-\d+(?:-public)?\.)?(?P<name>[A-Za-z0-9-]+)\.[a-z0-9]+(?:\.c\d+)?\."
+                         r"kafka(?:-serverless)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?$")
+
+
+@check("cluster.bootstrapServers", "msk.clusterArn", "cluster.awsRoleArn")
+def msk_brokers_match_the_cluster_arn(d: Draft, p: Problems) -> None:
+    """The brokers, the cluster ARN and Pulumi's AWS settings must name one cluster: one region, one account."""
+    arn = d.msk.arn if d.msk not in (None, INVALID) else None
+    if arn is None:
+        return
+    for i, server in enumerate(d.cluster.bootstrap_servers):
+        match = _MSK_BROKER.match(server.rsplit(":", 1)[0])
+        if match and match.group("region") != arn.region:
+            p.add(f"cluster.bootstrapServers[{i}]", server, f"an MSK broker in {match.group('region')}, but "
+                  f"msk.clusterArn is a cluster in {arn.region}: they must name the same cluster")
+    role = d.cluster.aws_role_arn
+    if role and (account := iam_role_account(role)) and account != arn.account:
+        p.add("cluster.awsRoleArn", role, f"a role of account {account}, but the cluster (msk.clusterArn) is in "
+              f"account {arn.account}")
 
 
 @check("network.clusterSecurityGroupId", "network.lambdaSecurityGroupId")

@@ -118,6 +118,22 @@ def plan_users(declared: Iterable[str], prior: PriorState, live: frozenset[str] 
     return missing, frozenset(maybe - declared), frozenset(declared)
 
 
+NEEDED_ROLES = {"server": "EvidentSource's own server"}  # without a principal, the deployment does not work at all
+
+
+def roles_left_empty(model: AccessModel, prior: PriorState, accepted: Iterable[str]) -> list[str]:
+    """Refusals for a role the deployment needs left with no principal, in a stack that manages access (another
+    role has principals, or the role had grants in the state): e.g. the server's principals emptied by mistake."""
+    listed = {access.role.key: access.principals for access in model.roles}
+    refusals = []
+    for role, what in NEEDED_ROLES.items():
+        if listed.get(role) or role in set(accepted):
+            continue
+        if prior.role_held.get(role) or any(listed.values()):
+            refusals.append(messages.role_left_empty(role, what, bool(prior.role_held.get(role))))
+    return refusals
+
+
 def lost(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorState, scram_declared: Iterable[str],
          accepted: Iterable[str]) -> list[str]:
     """Refusals for principals the stack still lists that this run would strip of every ACL grant, or of the

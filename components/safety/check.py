@@ -100,7 +100,8 @@ def access(config: StackConfig, assessment: Assessment, model: AccessModel,
         pulumi.log.info("IAM policies attached to the roles outside this stack are not read: only the policies "
                         "this stack declares are shown")
     users = sorted(config.principal_passwords) if config.access.create_scram_users else []
-    refusals = access_plan.lost(model, held, prior, users, config.access.accept_access_loss)
+    refusals = access_plan.roles_left_empty(model, prior, config.access.accept_access_loss)
+    refusals += access_plan.lost(model, held, prior, users, config.access.accept_access_loss)
     acls: frozenset[AclBinding] | None = None
     if model.enforcer == "kafka-acls" and live.reachable:
         acls = live.acls

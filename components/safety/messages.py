@@ -1,8 +1,7 @@
 """What data safety refuses, in words, each with its stable code (refusals.py), and its warnings about losses.
 
-A refusal names what was asked and from which setting, why Kafka (or the MSK API) cannot do
-it without destroying messages, what to do instead, and the one override that accepts the
-loss. The codes are in refusals.py; the decisions that pick a message are in assess.py.
+A refusal names what was asked and from which setting, why Kafka (or the MSK API) cannot do it without destroying
+messages or access, what to do instead, and the one override that accepts it. Codes: refusals.py; decisions: assess.py.
 """
 
 from __future__ import annotations
@@ -271,6 +270,14 @@ def access_lost(principal: str, what: str) -> str:
         f"{principal} is still listed by the stack, but this run would delete {what}: access lost, most likely by "
         "a setting switched (access.createScramUsers, the cluster's security protocol) or a role emptied. If that is "
         f"intended, add {principal!r} to {NAMESPACE}:access.acceptAccessLoss; nothing was changed"))
+
+
+def role_left_empty(role: str, what: str, had: bool) -> str:
+    return coded(refusals.ACCESS_LOST, (
+        f"access.{role}.principals is empty: {what} {'had grants until this run and ' if had else ''}would have no "
+        "access at all, while the stack manages "
+        f"access for other roles. List its principal (e.g. access.{role}.principals: [User:evidentsource]); if this "
+        f"is intended, add {role!r} to {NAMESPACE}:access.acceptAccessLoss; nothing was changed"))
 
 
 def access_rights(login: str, missing: list[str]) -> str:

@@ -117,3 +117,17 @@ def test_the_stacks_own_logins_grants_are_never_unmanaged_so_never_removed():
     # ...whereas another user's grant on the stack's topic is
     other = access_plan.plan_acls(MODEL, HELD, PriorState(), live, TOPICS, True, login="admin")
     assert set(other.unmanaged) == set(deployer) and other.remove_unmanaged == {"server": {deployer[1]}}
+
+
+def test_the_server_left_without_a_principal_is_refused_unless_accepted_by_name():
+    empty = model_of(merged(SCRAM, {"access": {"server": {"principals": []}}}))
+    (refusal,) = access_plan.roles_left_empty(empty, PriorState(role_held={"server": frozenset({CONSUMER_READ})}), [])
+    assert refusal.startswith("[access:lost] access.server.principals is empty: EvidentSource's own server had grants "
+                              "until this run and would have no access at all")
+    assert access_plan.roles_left_empty(empty, PriorState(), [])  # other roles have principals: still refused
+    assert access_plan.roles_left_empty(empty, PriorState(), ["server"]) == []
+    assert access_plan.roles_left_empty(MODEL, PriorState(), []) == []
+    nobody = model_of(merged(SCRAM, {"access": {"server": {"principals": []}, "dynamodbStreamsLambda": {"principals": []},
+                                                "externalConsumers": {"principals": []},
+                                                "externalProducers": {"principals": []}}}))
+    assert access_plan.roles_left_empty(nobody, PriorState(), []) == []  # a stack of topics only

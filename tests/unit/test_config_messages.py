@@ -288,6 +288,21 @@ def test_principal_names_the_access_layer_cannot_carry_are_refused_naming_the_ru
 def test_accept_access_loss_names_only_listed_principals():
     from configs import SCRAM, merged
     from components.config import load
-    with pytest.raises(load.ConfigError, match=r"access.acceptAccessLoss\[0\] = 'User:typo': not a principal"):
+    with pytest.raises(load.ConfigError, match=r"access.acceptAccessLoss\[0\] = 'User:typo': neither a principal"):
         load.parse(merged(SCRAM, {"access": {"acceptAccessLoss": ["User:typo"]}}))
     load.parse(merged(SCRAM, {"access": {"acceptAccessLoss": ["User:consumer-a"]}}))
+
+
+def test_the_msk_brokers_and_the_cluster_arn_must_name_one_cluster():
+    from configs import IAM, merged
+    from components.config import load
+    other_region = merged(IAM, {"cluster": {"bootstrapServers": ["b-1.prod.abc123.c2.kafka.eu-west-1.amazonaws.com:9098"]}})
+    with pytest.raises(load.ConfigError) as caught:
+        load.parse(other_region)
+    assert ("cluster.bootstrapServers[0] = 'b-1.prod.abc123.c2.kafka.eu-west-1.amazonaws.com:9098': an MSK broker in "
+            "eu-west-1, but msk.clusterArn is a cluster in us-east-1") in str(caught.value)
+    other_account = merged(IAM, {"cluster": {"awsRoleArn": "arn:aws:iam::999999999999:role/deployer"}})
+    with pytest.raises(load.ConfigError, match=r"cluster.awsRoleArn = .*a role of account 999999999999, but the "
+                                               r"cluster \(msk.clusterArn\) is in account 123456789012"):
+        load.parse(other_account)
+    load.parse(IAM)  # the brokers and the ARN agree
