@@ -127,8 +127,12 @@ def principal_passwords(d: Draft, p: Problems) -> None:
     users = _users(d)
     if users is None:
         return  # a role's principals are not a list of names: which users there are is not known
+    server_empty = d.access is not INVALID and not d.access.server.principals
     for user in sorted(set(given) - set(users)):
-        p.add(f"principalPasswords.{user}", "***", f"no role has the principal User:{user} (a typo?); principals: {users}")
+        cause = (" If User:{u} was the server's principal, access.server.principals is now empty: EvidentSource's own "
+                 "server would have no access at all".format(u=user) if server_empty and users else "")
+        p.add(f"principalPasswords.{user}", "***", f"no role has the principal User:{user} (a typo?); principals: "
+              f"{users}.{cause}")
     if not d.access.create_scram_users:
         return
     if mechanism not in ("SCRAM-SHA-256", "SCRAM-SHA-512"):

@@ -306,3 +306,15 @@ def test_the_msk_brokers_and_the_cluster_arn_must_name_one_cluster():
                                                r"cluster \(msk.clusterArn\) is in account 123456789012"):
         load.parse(other_account)
     load.parse(IAM)  # the brokers and the ARN agree
+
+
+def test_a_password_left_by_emptying_the_servers_principals_names_the_real_cause():
+    from configs import SCRAM, merged
+    from components.config import load
+    raw = merged(SCRAM, {"access": {"createScramUsers": True, "server": {"principals": []}},
+                         "principalPasswords": {u: "pw" for u in ("evidentsource", "streams-lambda", "consumer-a",
+                                                                  "consumer-b", "producer-a")}})
+    with pytest.raises(load.ConfigError) as caught:
+        load.parse(raw)
+    assert ("If User:evidentsource was the server's principal, access.server.principals is now empty: EvidentSource's "
+            "own server would have no access at all") in str(caught.value)
