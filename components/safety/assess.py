@@ -61,7 +61,8 @@ def assess(config: StackConfig, wanted: list[Wanted], prior: PriorState, live: L
     min_isr = config.topics.effective_min_isr()
     if live.reachable and config.topics.backend == "kafka" and live.brokers < min_isr:
         a.refusals.append(messages.cluster_degraded(live.brokers, live.silent, min_isr, config.topics.replication_factor,
-                                                    config.topics.min_insync_replicas is not None))
+                                                    config.topics.min_insync_replicas is not None,
+                                                    "replication_factor" not in config.topics.model_fields_set))
         return a  # every per-topic finding would follow from this one
     for w in wanted:
         a.topics[w.key] = _plan_topic(config, w, prior, live, import_document, a)

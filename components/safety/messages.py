@@ -98,11 +98,11 @@ def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
         f"{brokers}, or add (or restart) brokers first."))
 
 
-def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int, rf: int, explicit: bool) -> str:
-    """Fewer brokers answer than the topics' min ISR: named from the setting the user wrote, then the cluster's fact.
-    A cluster that lists no other broker may be that small (a setting too high) or have brokers stopped: both said."""
+def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int, rf: int, explicit: bool, default_rf=False) -> str:
+    """Named from the setting, then the cluster's fact; listing no other broker, it may be that small: both said."""
     setting = (f"topics.minInsyncReplicas = {min_isr}" if explicit else
-               f"topics.replicationFactor = {rf} (so min.insync.replicas = {min_isr})")
+               f"topics.replicationFactor = {rf}{' (the default: the stack sets none)' if default_rf else ''} (so "
+               f"min.insync.replicas = {min_isr})")
     fact = (f"only {answering} broker(s) answer ({len(silent)} listed do not: {', '.join(silent)})" if silent else
             f"only {answering} broker(s) answer and the cluster lists no other: if it has only {answering}, use a "
             f"replication factor of at most {answering}; if brokers are stopped, start them")

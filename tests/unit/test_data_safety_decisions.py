@@ -18,7 +18,7 @@ from components.safety.topic_plan import Wanted, wanted_topics
 from components.safety.live_cluster import LiveCluster, LiveTopic
 from components.safety.validate import Rejected
 from components.safety.prior_state import PriorState, PriorTopic, from_resource_outputs
-from configs import IAM, PLAINTEXT, SCRAM, merged, problems
+from configs import DELETE, IAM, PLAINTEXT, SCRAM, merged, problems
 from mocking import CLUSTER_ARN
 
 EVENTS = "evidentsource-database-events"
@@ -506,3 +506,10 @@ def test_an_accept_key_remap_left_listed_after_the_change_is_warned_about():
     assert result.warnings == ["asyncCommands: evidentsource-kafka:topics.acceptKeyRemap lists it but this run adds no "
                                "partitions to 'evidentsource-async-commands': remove it from the list, or a later "
                                "increase would move keys without a word"]
+
+
+def test_a_stack_without_a_topics_section_is_told_the_default_replication_factor_is_the_cause():
+    cfg = config({"topics": DELETE})
+    (refusal,) = assess(cfg, wanted(cfg), PriorState(), live(brokers=1)).refusals
+    assert refusal.startswith("[impossible:cluster-degraded] topics.replicationFactor = 3 (the default: the stack "
+                              "sets none) (so min.insync.replicas = 2): only 1 broker(s) answer")
