@@ -15,6 +15,9 @@ import re
 from pydantic.alias_generators import to_snake
 
 NAMESPACE = "evidentsource-kafka"
+# Set by tools/pulumi for the operations that run the program without applying its settings (refresh, destroy).
+OPERATION_ENV = "EVIDENTSOURCE_KAFKA_OPERATION"
+APPLIES_NOTHING = ("refresh", "destroy")
 
 # Component names: part of every child's URN, so never change them.
 TOPICS = "evidentsource"

@@ -22,12 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import os
+
 import pulumi
 import pulumi_kafka as kafka
 from pulumi import dynamic
 
 from components.model.acl_bindings import AclBinding, as_grants
-from components.model.names import acl_role_resource
+from components.model.names import APPLIES_NOTHING, OPERATION_ENV, acl_role_resource
 from components.resources.kafka_admin import RoleAclsProvider
 from components.resources.options import for_children
 
@@ -41,6 +43,11 @@ class RoleAcls(dynamic.Resource, module="evidentsource", name="RoleAcls"):
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions):
         super().__init__(RoleAclsProvider(), name, {**props, "notApplied": None, "notDeleted": None}, opts)
+
+
+def applies() -> bool:
+    """Whether this run applies the settings: an `up`, not a preview, nor a refresh or destroy run by tools/pulumi."""
+    return not pulumi.runtime.is_dry_run() and os.environ.get(OPERATION_ENV, "") not in APPLIES_NOTHING
 
 
 class AccessNotExact(pulumi.RunError):
@@ -102,7 +109,7 @@ class KafkaAcls(pulumi.ComponentResource):
                 "connection": args.connection,
                 "timeoutSeconds": args.timeout_seconds,
             }, for_children(self, opts, additional_secret_outputs=["connection"]))
-            if not pulumi.runtime.is_dry_run():
+            if applies():
                 label = acl_role_resource(role, name)
                 pulumi.Output.all(resource.notApplied, resource.notDeleted).apply(
                     lambda done, label=label: fail_on_leftovers(label, done[0], done[1], ("created", "deleted")))

@@ -18,7 +18,7 @@ few batched admin requests. What the providers promise, and how:
   nothing else.
 - **The login of now.** The admin login is read from the stack's configuration the engine gives
   `configure` (so `up --refresh` and `preview --refresh` after a rotation use the new password; with
-  PULUMI_RUN_PROGRAM, which tools/pulumi sets, so do `refresh` and `destroy`), and from the resource's
+  the `--run-program` tools/pulumi adds, so do `refresh` and `destroy`), and from the resource's
   stored `connection` only where the configuration cannot be read.
 - **A delete never takes what the run declares.** The engine deletes a resource the program no longer
   declares (a renamed role, a rollback to a release that names it otherwise) after the new ones exist,

@@ -22,7 +22,7 @@ import pulumi_kafka as kafka
 from pulumi import dynamic
 
 from components.config.secrets import Secret
-from components.resources.kafka_acls import fail_on_leftovers
+from components.resources.kafka_acls import applies, fail_on_leftovers
 from components.resources.kafka_admin import ScramUsersProvider
 from components.resources.options import for_children
 
@@ -78,7 +78,7 @@ class ScramUsers(pulumi.ComponentResource):
             "connection": args.connection,
             "timeoutSeconds": args.timeout_seconds,
         }, for_children(self, opts, additional_secret_outputs=["passwords", "connection"]))
-        if not pulumi.runtime.is_dry_run():
+        if applies():
             pulumi.Output.all(users.notApplied, users.notDeleted).apply(
                 lambda done: fail_on_leftovers(f"{name}-all", done[0], done[1], ("set", "deleted")))
         self.register_outputs({"usernames": self.usernames})

@@ -12,12 +12,14 @@ imported, so that `pulumi preview --import-file` lists them all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import pulumi
 
 from components.config.stack_config import StackConfig
+from components.model import names
 from components.model.acl_bindings import AclBinding
 from components.safety import access_plan, live_cluster, messages, prior_state
 from components.model.access_model import AccessModel
@@ -48,11 +50,19 @@ class Readers:
         return cls(live_cluster.read, prior_state.read)
 
 
-def report(notes: list[str], warnings: list[str], refusals: list[str]) -> None:
+def report(notes: list[str], warnings: list[str], refusals: list[str], decisions: bool = False) -> None:
+    """Say the notes and warnings, and raise every refusal at once. `decisions`: refusals of what the settings ask;
+    in a refresh or a destroy (tools/pulumi runs the program for them, and neither applies the settings) they are
+    said as warnings, so that a refusal which asks for `pulumi refresh` does not refuse that refresh."""
     for line in notes:
         pulumi.log.info(line)
     for line in warnings:
         pulumi.log.warn(line)
+    operation = os.environ.get(names.OPERATION_ENV, "")
+    if refusals and decisions and operation in names.APPLIES_NOTHING:
+        for line in refusals:
+            pulumi.log.warn(f"(said, not refused: a {operation} applies no setting) {line}")
+        return
     if refusals:
         raise DataSafetyError(f"Refused ({len(refusals)}); nothing was changed:\n  - " + "\n  - ".join(refusals))
 
@@ -87,7 +97,7 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     elif not live.reachable:
         pulumi.log.info(f"the cluster was not read ({live.why}): partition counts are compared with the stack's state")
     assessment = assess(config, wanted_topics(config), prior, live, config.adopt.import_document)
-    report(assessment.notes, assessment.warnings, assessment.refusals)
+    report(assessment.notes, assessment.warnings, assessment.refusals, decisions=True)
     return assessment
 
 
@@ -120,7 +130,7 @@ def access(config: StackConfig, assessment: Assessment, model: AccessModel,
                                  config.login.username if config.login else None)
     missing, retire, record = access_plan.plan_users(users, prior, live.scram_users if live.reachable else None)
     plan = replace(plan, users_missing=missing, users_retire=retire, record_users=record)
-    report([], plan.warnings, refusals)
+    report([], plan.warnings, refusals, decisions=True)
     return plan
 
 

@@ -323,6 +323,14 @@ def pulumi_login(info: dict, prefix: str, password: str) -> tuple[str, str]:
     return user, password
 
 
+def wrapped(stack, *args: str) -> subprocess.CompletedProcess:
+    """`tools/pulumi <args>` on the test's stack, as a user runs it; fails the test with its output if it fails."""
+    done = subprocess.run([WRAPPER, *args, "--stack", stack.name, "--cwd", str(stack.workspace.work_dir)],
+                          env=os.environ, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"tools/pulumi {' '.join(args)} failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
+    return done
+
+
 def stored_state(stack) -> str:
     """The stack's checkpoint as the file backend stores it (encrypted secrets; `stack export` would decrypt them)."""
     backend = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://"))
@@ -343,7 +351,7 @@ def test_rotated_admin_and_principal_passwords_work_at_once_and_stay_secret(proj
         assert admin_of(info).upsert_scram({user: second}, "SCRAM-SHA-512") == {}
         stack.set_config(f"{NS}:saslJaasConfig", auto.ConfigValue(jaas.render("SCRAM-SHA-512", user, second),
                                                                   secret=True))
-        outputs.append(stack.refresh().stdout)
+        outputs.append(wrapped(stack, "refresh", "--yes").stdout)  # tools/pulumi, as users run it
         outputs.append(stack.preview(refresh=True).stdout)
         outputs.append(stack.up(refresh=True).stdout)
         # A principal's password rotated in the stack.
@@ -358,7 +366,7 @@ def test_rotated_admin_and_principal_passwords_work_at_once_and_stay_secret(proj
         for secret in (first, second, "rotated-" + prefix, *passwords.values()):
             assert secret not in state, "a secret in the state in plain text"
             assert not any(secret in text for text in outputs), "a secret in an output"
-        stack.destroy()
+        wrapped(stack, "destroy", "--yes")
         assert {b for b in ours(info, prefix) if b.principal != f"User:{user}"} == set()
         assert users_of(info, prefix) == {user}
     finally:

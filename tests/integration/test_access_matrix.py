@@ -101,7 +101,7 @@ def test_scram_acl_stack_enforces_the_access_matrix(project, secure_broker, secu
         result = stack.up()
         # stack, provider, 3 components, 4 topics, 1 resource holding the 5 SCRAM users, 4 role resources holding
         # the 42 ACL bindings (the server's 32: the vendor's `All` written out)
-        assert result.summary.resource_changes == {"create": 14}, result.summary.resource_changes
+        assert result.summary.resource_changes == {"create": 15}, result.summary.resource_changes
         outputs = {k: v.value for k, v in result.outputs.items()}
         # Passwords only as secrets: encrypted in state, and only the server's JAAS output carries one.
         state = stored_state(stack.name)

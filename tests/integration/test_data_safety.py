@@ -68,8 +68,8 @@ def test_changes_that_destroy_messages_are_refused_until_accepted_by_name(projec
              r"asyncResponses\.name\)\. Kafka cannot rename a topic.*acceptDataLoss"),
             ("replication factor 1 -> 2 on a one-broker cluster",
              {**base, "replicationFactor": 2},
-             r"replicationFactor 1 -> 2 asked .* but the cluster has 1 broker\(s\) running: Kafka places each "
-             r"replica on a different running broker"),
+             r"topics\.replicationFactor = 2: the cluster has 1 broker\(s\) running \(\w+: replicationFactor 1 -> 2 "
+             r"asked .*Kafka places each replica on a different running broker"),
             ("namePrefix change (renames all four)",
              {**base, "namePrefix": f"{prefix}v2-"},
              r"Refused \(4\); nothing was changed"),

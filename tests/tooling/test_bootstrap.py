@@ -56,3 +56,15 @@ def test_missing_go_is_one_clear_line_and_leaves_nothing(tmp_path):
     assert last == "bootstrap: `go` is missing: install Go >= 1.26 (the Pulumi CLI is built from its Go modules)"
     cache = tmp_path / "cache" / "evidentsource-kafka"
     assert not list(cache.rglob("pulumi")), "a half-built engine was left in the cache"
+
+
+def test_tools_pulumi_runs_the_program_for_refresh_and_destroy_and_tells_it_which():
+    from components.model import names
+    from tools.toolchain import pulumi as wrapper
+    assert wrapper.OPERATION_ENV == names.OPERATION_ENV and wrapper.RUNS_PROGRAM == names.APPLIES_NOTHING
+    assert wrapper.arguments(["refresh", "--yes", "--stack", "s"]) == (["refresh", "--run-program", "--yes", "--stack",
+                                                                        "s"], "refresh")
+    assert wrapper.arguments(["--cwd", "x", "destroy"])[0][-1] == "--run-program"
+    assert wrapper.arguments(["destroy", "--run-program=false"]) == (["destroy", "--run-program=false"], "destroy")
+    assert wrapper.arguments(["up", "--refresh"]) == (["up", "--refresh"], None)
+    assert wrapper.arguments(["config", "set", "refresh", "x"]) == (["config", "set", "refresh", "x"], None)

@@ -178,3 +178,19 @@ def test_a_state_read_that_meets_the_checkpoint_half_written_is_asked_again():
     monitor = with_state(mocks)
     run_program(settings)  # not refused: the third attempt answered
     assert mocks.asked == 3 and len(monitor.of_type("pulumi-python:dynamic/evidentsource:RoleAcls")) == 4
+
+
+@pytest.mark.parametrize("operation", ["refresh", "destroy"])
+def test_in_a_refresh_or_destroy_that_tools_pulumi_runs_the_program_for_refusals_are_said_not_raised(
+        monkeypatch, operation):
+    # A refusal that asks for `pulumi refresh` must not refuse that refresh: neither operation applies the settings.
+    from components.model import names
+    monkeypatch.setenv(names.OPERATION_ENV, operation)
+    warned = []
+    monkeypatch.setattr("components.safety.check.pulumi.log.warn", warned.append)
+    with_state(StateMocks(ALL))
+    run_program(merged(PLAINTEXT, {"topics": {"namePrefix": "v2-"}}))
+    assert sum(f"(said, not refused: a {operation} applies no setting) [data-loss:rename]" in w for w in warned) == 4
+    monkeypatch.setenv(names.OPERATION_ENV, "up")
+    with pytest.raises(DataSafetyError):
+        run_program(merged(PLAINTEXT, {"topics": {"namePrefix": "v2-"}}))

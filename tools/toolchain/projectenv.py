@@ -72,9 +72,6 @@ def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = os.pathsep.join(path + [env.get("PATH", "")])
     env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
     env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
-    # `refresh` and `destroy` run the program too, so every provider logs in with the stack's configuration of now
-    # (a rotated admin password works at once), not with the one recorded at the last `up`.
-    env.setdefault("PULUMI_RUN_PROGRAM", "true")
     if "PULUMI_BACKEND_URL" not in env and not _logged_in_elsewhere():
         STATE_DIR.mkdir(exist_ok=True)
         env["PULUMI_BACKEND_URL"] = STATE_DIR.as_uri()
