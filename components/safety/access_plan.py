@@ -109,13 +109,11 @@ def former_users(prior: PriorState) -> frozenset[str]:
 def plan_users(declared: Iterable[str], prior: PriorState, live: frozenset[str] | None) -> tuple[
         frozenset[str], frozenset[str], frozenset[str]]:
     """(declared users the cluster lacks, users to delete, what the record holds after this run: the declared ones,
-    since the users resource retires every other). `live`: which of the declared and former users have a credential
-    (None: not read; then deleting a user already gone is a no-op)."""
+    since the users resource retires every other). `live`: which of the declared users have a credential (None: not
+    read). Every user the stack held and no longer declares is retired: deleting one already gone is a no-op."""
     declared = set(declared)
-    former = former_users(prior)
     missing = frozenset(declared - live) if live is not None else frozenset()
-    maybe = {u for u in former if live is None or u in live}
-    return missing, frozenset(maybe - declared), frozenset(declared)
+    return missing, frozenset(former_users(prior) - declared), frozenset(declared)
 
 
 NEEDED_ROLES = {"server": "EvidentSource's own server"}  # without a principal, the deployment does not work at all

@@ -73,9 +73,9 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
         report([], [messages.import_document_preview()], [] if pulumi.runtime.is_dry_run() else
                [messages.import_document_in_up()])
     # The bindings are read whenever Kafka ACLs govern the stack: those it does not declare are reported.
-    prior = readers.prior()
-    users = tuple(sorted(set(config.principal_passwords) | access_plan.former_users(prior))) \
-        if config.access.create_scram_users or prior.scram_users or prior.recorded_users else ()
+    # The state is read after the cluster: a run refused for its connection leaves nothing, not even the engine's
+    # provider of the state read, in the state.
+    users = tuple(sorted(config.principal_passwords)) if config.access.create_scram_users else ()
     live = readers.live(config, config.adopt.acls or config.enforcer == "kafka-acls", users)
     if live.refused:  # the brokers answered and refused the stack's TLS or login: nothing here could work
         login = config.login.username if config.login else "(none)"
@@ -84,6 +84,7 @@ def check(config: StackConfig, readers: Readers) -> Assessment:
     if live.unauthorized:  # hidden by the authorizer, not gone: never to be reported as deleted out of band
         login = config.login.username if config.login else "(the stack's TLS or anonymous login)"
         report([], [], [messages.not_authorized(login, live.unauthorized)])
+    prior = readers.prior()
     if not prior.readable:
         pulumi.log.warn(f"{prior.why}: a rename cannot be detected in this run")
         access_resources = config.enforcer == "kafka-acls" or config.access.create_scram_users
