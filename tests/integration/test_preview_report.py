@@ -83,8 +83,8 @@ def test_retention_and_consumer_change_in_words(project, secure_broker, prefix, 
             assert f"`User:{consumer_b}` **gains** Read (consume) on topic `{topic}` (Kafka ACL)" in md
         assert (f"`User:{consumer_b}` **gains** Read (use the group) on consumer groups starting with "
                 f"`{prefix}ext-` (Kafka ACL)") in md
-        # The topic, the consumers' role resource and the SCRAM users resource change in place.
-        assert summary == f"{stack.name}: 0 to create, 3 to update, 0 to replace, 0 to delete; " \
+        # The topic, the consumers' role resource, the SCRAM users resource and the access record change in place.
+        assert summary == f"{stack.name}: 0 to create, 4 to update, 0 to replace, 0 to delete; " \
                           "access changes: 3 gained, 3 lost\n"
         assert "[!CAUTION]" not in md  # nothing destroys data
         for secret in [secure_broker["admin_password"], *users.values()]:
