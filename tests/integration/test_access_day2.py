@@ -51,6 +51,17 @@ ROLE_ACLS = "pulumi-python:dynamic/evidentsource:RoleAcls"
 
 # --- the test's stacks on the TLS cluster ----------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def secure_cluster(tmp_path_factory):
+    """A three-node TLS cluster of this module's own (it shadows the session's): these tests churn SCRAM users and
+    tens of thousands of ACL records, and the session's cluster is then restarted node by node by the durability
+    tests, whose restarted nodes refused the admin's login while catching up on that metadata."""
+    workdir = tmp_path_factory.mktemp("day2-cluster")
+    info = cluster_tool.start(workdir, cluster_tool.free_ports())
+    yield info
+    cluster_tool.stop(workdir)
+
+
 def cluster_section(info: dict) -> dict:
     return {"bootstrapServers": info["bootstrap_servers"].split(","), "securityProtocol": "SASL_SSL",
             "saslMechanism": "SCRAM-SHA-512", "caCert": info["ca_cert"], "timeoutSeconds": 10}
@@ -239,6 +250,18 @@ def record_written(path: Path) -> bool:
     return any((e.get("resOutputsEvent") or {}).get("metadata", {}).get("type") == RECORD for e in events_of(path))
 
 
+def record_saved(stack) -> bool:
+    """Whether the file backend's checkpoint holds the access record (read whole: a kill mid-write would truncate it)."""
+    backend = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    for path in backend.glob(f".pulumi/stacks/*/{stack.name}.json"):
+        try:
+            resources = json.loads(path.read_text())["checkpoint"]["latest"]["resources"]
+        except (ValueError, KeyError, TypeError, OSError):
+            return False
+        return any(r.get("type") == RECORD for r in resources or ())
+    return False
+
+
 def killed_up(stack, engine_env: dict, tmp_path: Path) -> str:
     """`tools/pulumi up` SIGKILLed with its process tree as soon as the access record is written, before the access
     resources have all acted (one step at a time); then its lock cancelled, as after a crashed runner."""
@@ -249,7 +272,7 @@ def killed_up(stack, engine_env: dict, tmp_path: Path) -> str:
                                 "--stack", stack.name, "--cwd", root], env={**engine_env, "PULUMI_DEBUG_COMMANDS": "true"},
                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 240
-    while not record_written(events):
+    while not (record_written(events) and record_saved(stack)):  # the record in the checkpoint, whole
         assert run.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
         time.sleep(0.01)
     for pid in process_tree(run.pid):
