@@ -41,7 +41,6 @@ class AccessPlan:
     record_acls: frozenset[AclBinding] = frozenset()  # what the access record holds after this run
     record_users: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
 
 
 def owned(b: AclBinding, topics: set[str], prefixes: Mapping[str, set[str]]) -> bool:
@@ -83,21 +82,18 @@ def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: P
             retire.setdefault(owner, set()).update(gone)
     retired = {b for found in retire.values() for b in found}
     found: list[AclBinding] = []
-    removable: dict[str, set[AclBinding]] = {}
     if live is not None:
         found = [b for b in unmanaged({b.import_id: b for b in declared}, {b.import_id for b in live}
                                       - prior.acl_ids, model, topics, login) if b not in retired]
-        mine, prefixes = set(topics), _prefixes(model)
-        if remove and first is not None:
-            removable = {first: {b for b in found if owned(b, mine, prefixes)}}
-    removed = removable.get(first, set()) if first is not None else set()
+    mine, prefixes = set(topics), _prefixes(model)
+    removed = {b for b in found if owned(b, mine, prefixes)} if remove and first is not None else set()
     warnings = [messages.unmanaged_binding(b, "remove" if b in removed else "outside" if remove else "report")
                 for b in found]
     # The record: what this run declares, and what may be on the cluster that no role resource retires in it.
     maybe = {b for f in former.values() for b in f} | prior.recorded_acls
     record = frozenset(declared | ({b for b in maybe if live is None or b in live} - retired))
     return AccessPlan(missing={r: m for r, m in missing.items() if m}, retire=retire,
-                      remove_unmanaged={r: m for r, m in removable.items() if m}, unmanaged=found, warnings=warnings,
+                      remove_unmanaged={first: removed} if removed else {}, unmanaged=found, warnings=warnings,
                       record_acls=record)
 
 
