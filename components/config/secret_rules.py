@@ -117,7 +117,7 @@ def principal_passwords(d: Draft, p: Problems) -> None:
     given = d.raw.get("principalPasswords")
     if given is not None and (not isinstance(given, dict) or not all(isinstance(v, str) and v for v in given.values())):
         p.add("principalPasswords", "***", "an object of user name -> non-empty password, set one by one with "
-              f"pulumi config set --secret --path '{NAMESPACE}:principalPasswords.<user>' <password>")
+              f"pulumi config set --secret --path '{NAMESPACE}:principalPasswords.<user>' -- <password>")
         return
     given = given or {}
     mechanism = d.cluster.sasl_mechanism
@@ -145,7 +145,7 @@ def principal_passwords(d: Draft, p: Problems) -> None:
     for user in users:
         if user not in given and d.ok(*_paths_of(d, user)):
             p.missing(f"principalPasswords.{user}", "createScramUsers needs each principal's password: "
-                      f"pulumi config set --secret --path '{config_path(f'principalPasswords.{user}')}' <password>")
+                      f"pulumi config set --secret --path '{config_path(f'principalPasswords.{user}')}' -- <password>")
 
 
 def _users(d: Draft) -> list[str] | None:

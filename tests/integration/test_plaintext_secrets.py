@@ -41,8 +41,8 @@ def test_plain_text_passwords_are_refused_and_the_printed_commands_encrypt_them(
         {"server": {"principals": [f"User:{server}"]}, "externalConsumers": {"principals": [f"User:{consumer}"]}}))
     root, name = str(project.root), stack.name
     for args in (["--plaintext", f"{NS}:saslJaasConfig", "--", broker.jaas(admin_password)],
-                 ["--secret", "--path", f"{NS}:principalPasswords.{server}", passwords[server]],
-                 ["--plaintext", "--path", f"{NS}:principalPasswords.{consumer}", passwords[consumer]]):
+                 ["--secret", "--path", f"{NS}:principalPasswords.{server}", "--", passwords[server]],
+                 ["--plaintext", "--path", f"{NS}:principalPasswords.{consumer}", "--", passwords[consumer]]):
         done = pulumi(engine_env, root, "config", "set", "--stack", name, *args)
         assert done.returncode == 0, done.stderr
     try:

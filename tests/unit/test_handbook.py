@@ -63,3 +63,15 @@ def test_a_broken_link_fails_the_strict_build(tmp_path):
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert done.returncode != 0 and "nowhere.md" in done.stdout + done.stderr
+
+
+def test_every_secret_the_pages_set_is_given_after_the_end_of_options():
+    """A generated password may begin with '-' (token_urlsafe does, one time in 64): without `--` the engine reads
+    it as a flag and the page fails half-way (CI saw `unknown shorthand flag: 'J' in -JYs6...`)."""
+    pages = sorted((PROJECT / "docs").rglob("*.md")) + [PROJECT / "README.md"]
+    commands = [(page.name, command) for page in pages
+                for command in re.sub(r"\\\n\s*", " ", page.read_text()).splitlines()
+                if re.search(r"pulumi config set\b.*--secret\b", command) and "`" not in command]
+    assert commands, "no page sets a secret: this test checks nothing"
+    for page, command in commands:
+        assert " -- " in command, f"{page}: the secret is not after `--`: {command}"

@@ -184,7 +184,7 @@ BAD = [
     ("scram-user-without-password", merged(SCRAM, SCRAM_PASSWORDS),
      {"access": {"createScramUsers": True}, "principalPasswords": {"consumer-b": DELETE}},
      rf"{NS}:principalPasswords.consumer-b: missing; createScramUsers needs each principal's password: "
-     rf"pulumi config set --secret --path '{NS}:principalPasswords.consumer-b' <password>"),
+     rf"pulumi config set --secret --path '{NS}:principalPasswords.consumer-b' -- <password>"),
     ("password-for-unknown-user", SCRAM, {"principalPasswords": {"consumer-c": "x"}},
      rf"{NS}:principalPasswords.consumer-c = '\*\*\*': no role has the principal User:consumer-c \(a typo\?\)"),
     ("passwords-on-iam", IAM, {"principalPasswords": {"evidentsource-server": "x"}},
