@@ -4,7 +4,8 @@
 - the values of EvidentSource's CloudFormation parameters, KafkaSaslJaasConfig as a secret;
 - a Java client.properties text per role, with passwords read from the environment at
   start-up (Kafka's EnvVarConfigProvider), never written into the text;
-- IAM policy ARNs, and which enforcer governs each principal.
+- IAM policy ARNs, and which enforcer governs each principal;
+- the bridge shape: each database's topic, and the bridge container's settings as environment variables.
 Everything here is derived from the validated config and the access model, except values
 that only exist once resources do (policy ARNs), which callers pass in.
 """
@@ -15,7 +16,7 @@ import pulumi
 
 from components.config.stack_config import StackConfig
 from components.model import jaas
-from components.model import acl_bindings, iam_policies
+from components.model import acl_bindings, bridge, iam_policies
 from components.model.access_model import AccessModel, Grant, RoleAccess
 
 ENFORCER_TEXT = {
@@ -63,6 +64,25 @@ def client_properties(config: StackConfig, access: RoleAccess) -> str:
     if access.produces:
         lines += ["enable.idempotence=true", "acks=all"]
     return "\n".join(lines) + "\n"
+
+
+def bridge_environment(config: StackConfig, access: RoleAccess) -> dict[str, str]:
+    """The bridge container's producer settings as environment variables (the bridge shape): where to write, how
+    to log in (the password stays in the bridge principal's own secret, never here), and its topic template."""
+    c, users = config.connection, [p.removeprefix("User:") for p in access.principals]
+    env = {"KAFKA_BOOTSTRAP_SERVERS": c.bootstrap, "KAFKA_SECURITY_PROTOCOL": c.security_protocol,
+           "KAFKA_TOPIC_PREFIX": config.bridge.topic_prefix, "KAFKA_TOPIC_SUFFIX": bridge.SUFFIX,
+           "KAFKA_ACKS": "all", "KAFKA_ENABLE_IDEMPOTENCE": "true",
+           "KAFKA_ALLOW_TOPIC_CREATION": str(config.access.bridge.create_topics).lower()}
+    if c.sasl_mechanism:
+        env["KAFKA_SASL_MECHANISM"] = c.sasl_mechanism
+    if c.sasl_mechanism in jaas.MODULE_FOR_MECHANISM and len(users) == 1:
+        env["KAFKA_SASL_USERNAME"] = users[0]
+    if c.aws_region:
+        env["AWS_REGION"] = c.aws_region
+    if c.tls and c.ca_cert and "-----BEGIN" not in c.ca_cert:
+        env["KAFKA_SSL_CA_LOCATION"] = c.ca_cert
+    return env
 
 
 def enforcement(model: AccessModel, policy_arns: dict[str, pulumi.Output[str]] | None = None) -> dict[str, dict]:

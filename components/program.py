@@ -12,7 +12,7 @@ import pulumi
 
 from components import outputs
 from components.config import load
-from components.model import names
+from components.model import bridge, names
 from components.model.acl_bindings import by_role
 from components.model.listeners import msk_listener
 from components.resources.access_record import AccessRecord
@@ -81,8 +81,9 @@ def declare(readers: Readers) -> None:
         MskIngress(names.MSK_INGRESS, MskIngressArgs(config.network.msk_security_group_id, config.network.sources(),
                                                      listener), aws_opts)
 
-    pulumi.export(names.TOPIC_NAMES, topics.names)
-    pulumi.export(names.TOPIC_PARTITIONS, topics.partitions)
+    four = {key for key in topics.names if bridge.database_of(key) is None}
+    pulumi.export(names.TOPIC_NAMES, {k: v for k, v in topics.names.items() if k in four})
+    pulumi.export(names.TOPIC_PARTITIONS, {k: v for k, v in topics.partitions.items() if k in four})
     pulumi.export(names.UNPROTECTED_TOPICS, assessment.unprotected)
     pulumi.export(names.KAFKA_BROKERS, config.connection.bootstrap)
     pulumi.export(names.CLOUDFORMATION_PARAMETERS, outputs.cloudformation_parameters(config))
@@ -92,3 +93,6 @@ def declare(readers: Readers) -> None:
     pulumi.export(names.ACCESS_ENFORCEMENT, outputs.enforcement(model, policy_arns))
     if policy_arns is not None:
         pulumi.export(names.IAM_POLICY_ARNS, policy_arns)
+    if "bridge" in config.shapes:
+        pulumi.export(names.BRIDGE_TOPICS, {bridge.database_of(k): v for k, v in topics.names.items() if k not in four})
+        pulumi.export(names.BRIDGE_ENVIRONMENT, outputs.bridge_environment(config, model.role("bridge")))

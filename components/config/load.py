@@ -24,7 +24,7 @@ import pulumi.runtime.config as runtime_config
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from components.config import access_rules, adopt_rules, cluster_rules, rules, secret_rules, topic_rules
+from components.config import access_rules, adopt_rules, bridge_rules, cluster_rules, rules, secret_rules, topic_rules
 from components.config.rules import INVALID, Problems, dotted, related, unknown_key, value_at
 from components.config.schema import PLACEHOLDER, SECRET_KEYS, SECTIONS, AccessConfig, IamConfig, TopicsConfig
 from components.config.stack_config import StackConfig
@@ -32,7 +32,7 @@ from components.model.names import NAMESPACE
 
 
 # The relational rules, in the order their problems are listed: a cause before its consequences.
-RULES = (cluster_rules, topic_rules, access_rules, secret_rules, adopt_rules)
+RULES = (cluster_rules, topic_rules, bridge_rules, access_rules, secret_rules, adopt_rules)
 
 
 class ConfigError(pulumi.RunError):
@@ -195,6 +195,7 @@ def parse(raw: dict[str, Any], secret_keys: frozenset[str] | None = None, stack:
     return StackConfig(
         cluster=draft.cluster, topics=draft.topics or TopicsConfig(), access=draft.access or AccessConfig(),
         msk=draft.msk, iam=draft.iam or IamConfig(), network=draft.network, adopt=draft.adopt,
+        shapes=tuple(draft.shapes.root), bridge=draft.bridge,
         login=draft.login(), principal_passwords=draft.principal_passwords())
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable
 
-from components.config.schema import SECRET_KEYS, AccessConfig, AdoptConfig, TopicsConfig
+from components.config.schema import SECRET_KEYS, AccessConfig, AdoptConfig, BridgeConfig, Shapes, TopicsConfig
 from components.config.secrets import SaslLogin, Secret
 from components.model import jaas
 from components.model.names import NAMESPACE
@@ -120,6 +120,8 @@ class Draft:
     iam: Any
     network: Any
     adopt: Any = None
+    shapes: Any = None
+    bridge: Any = None
     unsound: set[str] = field(default_factory=set)  # failed validation, placeholders, missing sections
     secret_keys: frozenset[str] | None = None  # keys the engine holds encrypted; None: not known (unit tests, tools)
     stack: str | None = None
@@ -130,6 +132,9 @@ class Draft:
         self.topics = TopicsConfig() if self.topics is None else self.topics
         self.access = AccessConfig() if self.access is None else self.access
         self.adopt = AdoptConfig() if self.adopt is None else self.adopt
+        self.bridge_given = self.bridge is not None
+        self.shapes = Shapes() if self.shapes in (None, INVALID) else self.shapes
+        self.bridge = BridgeConfig() if self.bridge is None else self.bridge
 
     def ok(self, *paths: str) -> bool:
         """Whether every one of these key paths may be read: valid, and not reported by an earlier rule."""

@@ -9,78 +9,22 @@ relating settings are in rules.py; stack_config.py is the validated whole; load.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator
 from pydantic.alias_generators import to_camel
 
-from components.model import access_model
+from components.config.formats import (DATABASE, DATABASE_FORM, DURATION_JSON, PLACEHOLDER, PREFIX, Count, distinct,
+                                       duration_ms, is_placeholder, number, pattern, prefix_check, topic_name)
+from components.model import access_model, bridge
 from components.model.arns import IAM_ROLE_ARN, MskClusterArn
-from components.model.catalog import BY_KEY, DAY_MS
+from components.model.catalog import BY_KEY
 
-PLACEHOLDER = "REPLACE_ME"
 SECRET_KEYS = ("saslPassword", "saslJaasConfig", "principalPasswords")
 
 TopicKey = Literal[tuple(BY_KEY)]  # type: ignore[valid-type]  # the catalogue's keys, in its order
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "AWS_MSK_IAM"]
-
-_TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
-_PREFIX = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
-_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": DAY_MS}
-
-
-def topic_name(value: str) -> str:
-    if not _TOPIC_NAME.match(value) or value in (".", ".."):
-        raise ValueError("a Kafka topic name is 1-249 characters of A-Z a-z 0-9 . _ - and not '.' or '..'")
-    return value
-
-
-_DURATION_FORM = "a duration is a positive number with a unit (ms, s, m, h, d), e.g. '1d' or '12h', or 'infinite'"
-_DURATION_JSON = WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^([1-9]\d*(ms|s|m|h|d)|infinite|-1)$"},
-                                           {"const": -1}, {"type": "null"}], "description": _DURATION_FORM})
-
-def duration_ms(value: str | int) -> int:
-    """'7d' -> 604800000; -1 or 'infinite' keeps messages forever (Kafka's -1)."""
-    if type(value) in (int, str) and value in (-1, "-1", "infinite"):  # not True, not -1.0
-        return -1
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(_DURATION_FORM)
-    return int(match.group(1)) * _UNIT_MS[match.group(2)]
-
-
-def _number(allowed: str, ok: Callable[[Any], bool], *types: type) -> BeforeValidator:
-    """Strict numbers: of `types` only (never true/false, a decimal where a whole number belongs, or a quoted
-    number), and `ok`; otherwise one message, `allowed`, saying why where the type is wrong."""
-    def check(value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, types):
-            why = ("true/false is not a number" if isinstance(value, bool) else "a decimal is not a whole number"
-                   if isinstance(value, float) else "a quoted value is text, not a number" if isinstance(value, str)
-                   else "not a number")
-            raise ValueError(f"{allowed}; {why}")
-        if not ok(value):
-            raise ValueError(allowed)
-        return value
-    return BeforeValidator(check)
-
-
-Count = Annotated[int, _number("a whole number, at least 1", lambda v: v >= 1, int), WithJsonSchema({"type": "integer", "minimum": 1})]  # partitions, replicas, timeouts
-
-
-def _is_placeholder(value: Any) -> bool:
-    return isinstance(value, str) and PLACEHOLDER in value
-
-
-def _pattern(regex: re.Pattern, allowed: str):
-    # Placeholders pass here: they get their own message, and the relational checks still run.
-    def check(value: str | None) -> str | None:
-        if value is not None and not _is_placeholder(value) and not regex.match(value):
-            raise ValueError(allowed)
-        return value
-    return check
 
 
 class _Model(BaseModel):
@@ -97,7 +41,7 @@ class _Model(BaseModel):
 
 def _host_port(server: str) -> str:
     match = re.match(r"^[A-Za-z0-9.\-\[\]:]+:(\d{1,5})$", server)
-    if not _is_placeholder(server) and (not match or not 0 < int(match.group(1)) < 65536):
+    if not is_placeholder(server) and (not match or not 0 < int(match.group(1)) < 65536):
         raise ValueError("a bootstrap server is host:port (port 1-65535), e.g. broker-1.example.internal:9096")
     return server
 
@@ -116,14 +60,14 @@ class ClusterConfig(_Model):
     # stack allows it: CI runners with no path to the brokers. `up` always reads the cluster first.
     preview_offline: bool = False
     # How long the program waits for the cluster it reads before declaring anything (safety/live_cluster.py).
-    live_check_timeout_seconds: Annotated[float, _number("a number of seconds, more than 0 and at most 60",
+    live_check_timeout_seconds: Annotated[float, number("a number of seconds, more than 0 and at most 60",
                                                          lambda v: 0 < v <= 60, int, float)] = 5
     aws_region: str | None = None  # AWS_MSK_IAM only: defaults to the region of msk.clusterArn
     aws_role_arn: str | None = None  # AWS_MSK_IAM only: role Pulumi assumes to reach the brokers
     aws_profile: str | None = None  # AWS_MSK_IAM only
 
-    _region = field_validator("aws_region")(_pattern(re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"), "an AWS region such as us-east-1"))
-    _role = field_validator("aws_role_arn")(_pattern(IAM_ROLE_ARN, "an IAM role ARN: arn:aws:iam::<account>:role/<name>"))
+    _region = field_validator("aws_region")(pattern(re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$"), "an AWS region such as us-east-1"))
+    _role = field_validator("aws_role_arn")(pattern(IAM_ROLE_ARN, "an IAM role ARN: arn:aws:iam::<account>:role/<name>"))
 
     @property
     def tls(self) -> bool:
@@ -132,13 +76,12 @@ class ClusterConfig(_Model):
 
 # --- topics ------------------------------------------------------------------------
 
-class TopicSettings(_Model):
-    name: str | None = None
-    partitions: Count | None = None
-    retention: Annotated[str | int | None, _DURATION_JSON] = None
-    configs: dict[str, str] = {}
+class TopicTuning(_Model):
+    """What a stack may set of one topic: the four topics' (topics.perTopic) and each database's (bridge.perDatabase)."""
 
-    _name = field_validator("name")(lambda v: v if v is None else topic_name(v))
+    partitions: Count | None = None
+    retention: Annotated[str | int | None, DURATION_JSON] = None
+    configs: dict[str, str] = {}
 
     @field_validator("retention", mode="before")
     @classmethod
@@ -158,6 +101,12 @@ class TopicSettings(_Model):
         return v
 
 
+class TopicSettings(TopicTuning):
+    name: str | None = None
+
+    _name = field_validator("name")(lambda v: v if v is None else topic_name(v))
+
+
 class TopicsConfig(_Model):
     backend: Literal["kafka", "msk"] = "kafka"
     name_prefix: str = ""
@@ -172,12 +121,7 @@ class TopicsConfig(_Model):
     accept_data_loss: list[TopicKey] = []
     accept_key_remap: list[TopicKey] = []  # all topics are keyed: an increase is refused unless listed here
 
-    @field_validator("accept_data_loss", "accept_key_remap")
-    @classmethod
-    def _distinct(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError(f"each topic key at most once, not {v}")
-        return v
+    _distinct = field_validator("accept_data_loss", "accept_key_remap")(distinct("topic key"))
 
     def effective_min_isr(self) -> int:
         """Durable default that scales with RF: RF 1 -> 1, RF 2 -> 1, RF >= 3 -> 2."""
@@ -199,17 +143,14 @@ class MskConfig(_Model):
     @field_validator("cluster_arn")
     @classmethod
     def _arn(cls, v: str) -> str:
-        if not _is_placeholder(v):
+        if not is_placeholder(v):
             MskClusterArn.parse(v)
         return v
 
     @property
     def arn(self) -> MskClusterArn | None:
         """None only while the ARN is still a placeholder (such a config never gets past parse())."""
-        return None if _is_placeholder(self.cluster_arn) else MskClusterArn.parse(self.cluster_arn)
-
-
-_prefix_check = _pattern(_PREFIX, "1-200 characters of A-Z a-z 0-9 . _ - (kept plain so ACLs and IAM ARNs match exactly)")
+        return None if is_placeholder(self.cluster_arn) else MskClusterArn.parse(self.cluster_arn)
 
 
 class RoleSettings(_Model):
@@ -226,7 +167,7 @@ class ServerSettings(RoleSettings):
     transactional_id_prefix: str | None = None  # its transactional producers, if any
     narrow_to_read_write: bool = False  # below the vendor's grants on purpose: Read/Write on its topics only
 
-    _prefixes = field_validator("group_prefix", "transactional_id_prefix")(_prefix_check)
+    _prefixes = field_validator("group_prefix", "transactional_id_prefix")(prefix_check)
 
     def for_model(self) -> access_model.RoleSettings:
         return access_model.RoleSettings(tuple(self.principals), self.group_prefix, self.transactional_id_prefix,
@@ -236,10 +177,25 @@ class ServerSettings(RoleSettings):
 class ExternalConsumersSettings(RoleSettings):
     group_prefix: str = "evidentsource-external-"  # every external consumer group id starts with it
 
-    _prefix = field_validator("group_prefix")(_prefix_check)
+    _prefix = field_validator("group_prefix")(prefix_check)
 
     def for_model(self) -> access_model.RoleSettings:
         return access_model.RoleSettings(tuple(self.principals), self.group_prefix)
+
+
+class BridgeSettings(RoleSettings):
+    create_topics: bool = False  # Create and Describe on the bridge's topic prefix too (it then creates new databases' topics)
+
+    def for_model(self) -> access_model.RoleSettings:
+        return access_model.RoleSettings(tuple(self.principals), create_topics=self.create_topics)
+
+
+class BridgeConsumersSettings(ExternalConsumersSettings):
+    group_prefix: str = "evidentsource-bridge-"  # every consumer group id of the per-database topics starts with it
+    databases: list[str] = []  # only these databases' topics; empty: every topic on the bridge's prefix
+
+    def for_model(self) -> access_model.RoleSettings:
+        return access_model.RoleSettings(tuple(self.principals), self.group_prefix, databases=tuple(self.databases))
 
 
 class AccessConfig(_Model):
@@ -250,6 +206,8 @@ class AccessConfig(_Model):
     dynamodb_streams_lambda: RoleSettings = RoleSettings()
     external_consumers: ExternalConsumersSettings = ExternalConsumersSettings()
     external_producers: RoleSettings = RoleSettings()
+    bridge: BridgeSettings = BridgeSettings()  # the bridge shape's roles (bridge_settings.py)
+    bridge_consumers: BridgeConsumersSettings = BridgeConsumersSettings()
 
     def roles(self) -> dict[str, RoleSettings]:
         """Role key, as in the YAML and the access model (`dynamodbStreamsLambda`) -> its settings."""
@@ -261,23 +219,26 @@ class IamConfig(_Model):
     policy_name_prefix: str = "evidentsource-kafka-"
     policy_path: str = "/"
 
-    _name = field_validator("policy_name_prefix")(_pattern(re.compile(r"^[\w+=,.@-]{1,96}$"), "1-96 characters of A-Z a-z 0-9 + = , . @ _ -"))
-    _path = field_validator("policy_path")(_pattern(re.compile(r"^/(?:[\w+=,.@-]+/)*$"), "'/' or '/a/b/' (starts and ends with /)"))
+    _name = field_validator("policy_name_prefix")(pattern(re.compile(r"^[\w+=,.@-]{1,96}$"), "1-96 characters of A-Z a-z 0-9 + = , . @ _ -"))
+    _path = field_validator("policy_path")(pattern(re.compile(r"^/(?:[\w+=,.@-]+/)*$"), "'/' or '/a/b/' (starts and ends with /)"))
 
 
-_sg = _pattern(re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$"), "a security-group id: sg- and 8 or 17 hex digits")
+_sg = pattern(re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$"), "a security-group id: sg- and 8 or 17 hex digits")
 
 
 class NetworkConfig(_Model):
     msk_security_group_id: str
     cluster_security_group_id: str | None = None  # the EvidentSource cluster's instances
     lambda_security_group_id: str | None = None  # EvidentSource's KafkaAccessSecurityGroup
+    bridge_security_group_id: str | None = None  # the Kafka bridge's tasks (the bridge shape)
 
-    _ids = field_validator("msk_security_group_id", "cluster_security_group_id", "lambda_security_group_id")(_sg)
+    _ids = field_validator("msk_security_group_id", "cluster_security_group_id", "lambda_security_group_id",
+                           "bridge_security_group_id")(_sg)
 
     def sources(self) -> dict[str, str]:
         """Stable key -> source security group; the key names the ingress rule."""
-        found = {"evidentsource-cluster": self.cluster_security_group_id, "lambda": self.lambda_security_group_id}
+        found = {"evidentsource-cluster": self.cluster_security_group_id, "lambda": self.lambda_security_group_id,
+                 "bridge": self.bridge_security_group_id}
         return {k: v for k, v in found.items() if v}
 
 
@@ -295,6 +256,36 @@ class AdoptConfig(_Model):
     import_document: bool = False
 
 
-SECTIONS: dict[str, type[_Model]] = {"cluster": ClusterConfig, "topics": TopicsConfig, "msk": MskConfig,
-                                     "access": AccessConfig, "iam": IamConfig, "network": NetworkConfig,
-                                     "adopt": AdoptConfig}
+# --- the bridge shape (model/bridge.py) ------------------------------------------------------
+
+class Shapes(RootModel[Annotated[list[Literal[bridge.SHAPES]], Field(min_length=1)]]):  # type: ignore[valid-type]
+    """`shapes`: the four topics of the BYOK page (`fourTopics`), the bridge's per-database topics (`bridge`), or both."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+    root: Annotated[list[Literal[bridge.SHAPES]], Field(min_length=1)] = list(bridge.DEFAULT_SHAPES)  # type: ignore[valid-type]
+    _distinct = field_validator("root")(distinct("shape"))
+
+
+Database = Annotated[str, AfterValidator(pattern(DATABASE, DATABASE_FORM))]
+
+
+class BridgeConfig(_Model):
+    topic_prefix: str = bridge.DEFAULT_PREFIX  # each database's topic is <topicPrefix><database>.events
+    databases: list[Database] = []  # the databases the stack knows: one topic each
+    partitions: Count | None = None  # default: topics.partitions
+    replication_factor: Count | None = None  # default: topics.replicationFactor
+    min_insync_replicas: Count | None = None  # default: as the four topics' (topics.minInsyncReplicas, or from the RF)
+    retention: Annotated[str | int | None, DURATION_JSON] = None  # default: 7d
+    per_database: dict[Database, TopicTuning] = {}
+    accept_data_loss: list[str] = []  # as topics.acceptDataLoss, by database
+    accept_key_remap: list[str] = []  # as topics.acceptKeyRemap, by database (keys are <stream>:<subject>)
+    release_databases: list[Database] = []  # no longer in `databases`: the stack lets go of their topics, which stay
+
+    _prefix = field_validator("topic_prefix")(pattern(PREFIX, "1-200 characters of A-Z a-z 0-9 . _ -, e.g. evidentsource."))
+    _names = field_validator("databases", "accept_data_loss", "accept_key_remap", "release_databases")(distinct("database"))
+    _retention = field_validator("retention", mode="before")(TopicTuning._retention.__func__)
+
+
+SECTIONS: dict[str, type[BaseModel]] = {"cluster": ClusterConfig, "topics": TopicsConfig, "msk": MskConfig,
+                                        "access": AccessConfig, "iam": IamConfig, "network": NetworkConfig,
+                                        "adopt": AdoptConfig, "shapes": Shapes, "bridge": BridgeConfig}

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from components.config.connection import Connection
-from components.config.schema import (AccessConfig, AdoptConfig, ClusterConfig, IamConfig, MskConfig, NetworkConfig,
-                                      TopicsConfig)
+from components.config.schema import (AccessConfig, AdoptConfig, BridgeConfig, ClusterConfig, IamConfig, MskConfig,
+                                      NetworkConfig, TopicsConfig)
 from components.config.secrets import SaslLogin, Secret
-from components.model import access_model
+from components.model import access_model, bridge
 from components.model.access_model import Enforcer
+from components.model.bridge import BridgeTopics
 from components.model.catalog import CATALOG
 
 
@@ -28,6 +29,8 @@ class StackConfig:
     iam: IamConfig = IamConfig()
     network: NetworkConfig | None = None
     adopt: AdoptConfig = AdoptConfig()
+    shapes: tuple[str, ...] = bridge.DEFAULT_SHAPES  # fourTopics, bridge (model/bridge.py)
+    bridge: BridgeConfig = BridgeConfig()
     login: SaslLogin | None = None  # Pulumi's own identity on SASL/PLAIN and SASL/SCRAM clusters
     principal_passwords: dict[str, Secret] = field(default_factory=dict)  # SCRAM/PLAIN user name -> password
 
@@ -36,13 +39,24 @@ class StackConfig:
         return enforcer_for(self.cluster)
 
     def topic_names(self) -> dict[str, str]:
-        return {t.key: self.topics.name_of(t.key) for t in CATALOG}
+        """Catalogue key -> name, for the four topics (none where the stack does not declare them)."""
+        return {t.key: self.topics.name_of(t.key) for t in CATALOG} if "fourTopics" in self.shapes else {}
+
+    def bridge_topics(self, declared: dict[str, str] | None = None) -> BridgeTopics:
+        """The bridge shape's prefix and database -> topic name (as declared in this run, where `declared` says:
+        topic key -> name); the shape off: none."""
+        if "bridge" not in self.shapes:
+            return bridge.OFF
+        prefix = self.bridge.topic_prefix
+        return BridgeTopics(prefix, {db: (declared or {}).get(bridge.topic_key(db), bridge.topic_name(prefix, db))
+                                     for db in self.bridge.databases})
 
     def access_model(self, topic_names: dict[str, str] | None = None) -> access_model.AccessModel:
         """The stack's access model; `topic_names` (key -> name) when a run declares other names than the
         settings ask for (data safety keeps a topic as it is in the run that lifts its protection)."""
         settings = {key: role.for_model() for key, role in self.access.roles().items()}
-        return access_model.build(self.enforcer, settings, {**self.topic_names(), **(topic_names or {})})
+        return access_model.build(self.enforcer, settings, {**self.topic_names(), **(topic_names or {})},
+                                  self.bridge_topics(topic_names))
 
     @cached_property
     def connection(self) -> Connection:

@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from components.model import bridge
+from components.model.bridge import BridgeTopics
 from components.model.catalog import CATALOG, Access
 
 ResourceType = Literal["topic", "group", "transactional-id", "cluster"]
 # "manage": what the vendor grants the server on its topics beyond reading and writing them (Kafka's `All`);
-# "describe": describing the cluster (the vendor's IAM DescribeCluster).
-Action = Literal["consume", "produce", "manage", "describe"]
+# "describe": describing the cluster (the vendor's IAM DescribeCluster); "create": creating (and describing)
+# topics, the bridge's on its prefix where the stack lets it.
+Action = Literal["consume", "produce", "manage", "describe", "create"]
 EVERY_GROUP = "*"  # the vendor grants the server every group of the cluster unless a groupPrefix narrows it
 # Who governs the clients' access: AWS_MSK_IAM clients IAM policies, SASL and TLS clients Kafka
 # ACLs; PLAINTEXT identifies no one, so nothing can be enforced.
@@ -35,6 +38,7 @@ class Role:
     # The vendor's grants beyond consume/produce (the server's, as the seed documents them): these topics
     # managed, every group (unless a group prefix is set), the cluster described. A stack may narrow them.
     manages: tuple[str, ...] = ()
+    shape: str = "fourTopics"  # the shape (bridge.SHAPES) whose topics the role uses
 
 
 ROLES: tuple[Role, ...] = (
@@ -45,6 +49,9 @@ ROLES: tuple[Role, ...] = (
     Role("dynamodbStreamsLambda", "DynamoDB-Streams Lambda", (), tuple(t.key for t in CATALOG if t.lambda_writes)),
     Role("externalConsumers", "External consumers", tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_READ), ()),
     Role("externalProducers", "External producers", (), tuple(t.key for t in CATALOG if t.access is Access.PUBLIC_WRITE)),
+    # The bridge shape (model/bridge.py): its topics are the databases', on the bridge's prefix.
+    Role("bridge", "EvidentSource Kafka bridge", (), (bridge.PREFIX_KEY,), shape="bridge"),
+    Role("bridgeConsumers", "Consumers of the per-database topics", (bridge.PREFIX_KEY,), (), shape="bridge"),
 )
 ROLE_BY_KEY = {r.key: r for r in ROLES}
 
@@ -57,6 +64,8 @@ class RoleSettings:
     group_prefix: str | None = None  # its consumer groups, if it consumes with any
     transactional_id_prefix: str | None = None  # its transactional producers, if any
     narrowed: bool = False  # the stack narrowed the role below the vendor's grants (access.server.narrowToReadWrite)
+    databases: tuple[str, ...] = ()  # bridge consumers: only these databases' topics (none: the whole prefix)
+    create_topics: bool = False  # the bridge: may create topics on its prefix (access.bridge.createTopics)
 
 
 @dataclass(frozen=True, order=True)
@@ -89,7 +98,8 @@ class AccessModel:
     roles: tuple[RoleAccess, ...]
 
     def role(self, key: str) -> RoleAccess:
-        return next(r for r in self.roles if r.role.key == key)
+        """A role of the model; one of a shape the stack does not declare holds nothing."""
+        return next((r for r in self.roles if r.role.key == key), RoleAccess(ROLE_BY_KEY[key], (), ()))
 
     def principals(self) -> dict[str, tuple[str, ...]]:
         """principal -> the roles it holds, in role order."""
@@ -100,8 +110,32 @@ class AccessModel:
         return held
 
 
-def grants_for(role: Role, settings: RoleSettings, topic_names: Mapping[str, str]) -> tuple[Grant, ...]:
+def bridge_grants(role: Role, settings: RoleSettings, topics: BridgeTopics) -> tuple[Grant, ...]:
+    """The bridge shape's roles: the bridge writes (and may create) on the prefix; its consumers read the prefix,
+    or only the named databases' topics, in groups under their own prefix. Nothing while the shape is off."""
+    if not topics.enabled:
+        return ()
+    def on_prefix(action: Action) -> Grant:
+        return Grant("topic", bridge.PREFIX_KEY, topics.prefix, True, action)
+    prefix = on_prefix("consume")
+    grants = [on_prefix("produce")] if role.produces else []
+    if role.produces and settings.create_topics:
+        grants.append(on_prefix("create"))
+    if role.consumes:
+        grants += [Grant("topic", bridge.topic_key(db), topics.names.get(db, bridge.topic_name(topics.prefix, db)),
+                         False, "consume") for db in settings.databases] if settings.databases else [prefix]
+        if settings.group_prefix:
+            grants.append(Grant("group", settings.group_prefix, settings.group_prefix, True, "consume"))
+    return tuple(sorted(grants))
+
+
+def grants_for(role: Role, settings: RoleSettings, topic_names: Mapping[str, str],
+               topics: BridgeTopics = bridge.OFF) -> tuple[Grant, ...]:
     """What one role may do, in Kafka's terms but independent of any enforcer."""
+    if role.shape == "bridge":
+        return bridge_grants(role, settings, topics)
+    if not topic_names:  # the stack does not declare the four topics (`shapes` without fourTopics)
+        return ()
     grants = [Grant("topic", k, topic_names[k], False, "consume") for k in role.consumes]
     grants += [Grant("topic", k, topic_names[k], False, "produce") for k in role.produces]
     vendor = bool(role.manages) and not settings.narrowed
@@ -128,9 +162,15 @@ def narrowed_away(role: Role, settings: RoleSettings, topic_names: Mapping[str, 
     return tuple(sorted(set(vendor) - set(grants_for(role, settings, topic_names))))
 
 
-def build(enforcer: Enforcer, settings: Mapping[str, RoleSettings], topic_names: Mapping[str, str]) -> AccessModel:
+def build(enforcer: Enforcer, settings: Mapping[str, RoleSettings], topic_names: Mapping[str, str],
+          topics: BridgeTopics = bridge.OFF) -> AccessModel:
     """The model of a stack: `settings` per role key, `topic_names` per catalogue key (the names declared in
-    this run, which data safety may hold at the old ones in the run that lifts a topic's protection)."""
-    roles = tuple(RoleAccess(role, settings[role.key].principals, grants_for(role, settings[role.key], topic_names),
-                             narrowed_away(role, settings[role.key], topic_names)) for role in ROLES)
+    this run, which data safety may hold at the old ones in the run that lifts a topic's protection), and the
+    bridge shape's topics (none without it)."""
+    shapes = {"fourTopics"} if topic_names else set()
+    shapes |= {"bridge"} if topics.enabled else set()
+    roles = tuple(RoleAccess(role, settings[role.key].principals,
+                             grants_for(role, settings[role.key], topic_names, topics),
+                             narrowed_away(role, settings[role.key], topic_names)) for role in ROLES
+                  if role.shape in shapes)
     return AccessModel(enforcer, roles)

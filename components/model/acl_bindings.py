@@ -30,6 +30,7 @@ from components.model.names import slug
 # DescribeCluster is an IAM action only: its Kafka ACLs grant nothing on the cluster, so neither do these.
 OPERATIONS = {("topic", "consume"): ("Read",), ("topic", "produce"): ("Write",),
               ("topic", "manage"): ("Create", "Delete", "Alter", "Describe", "DescribeConfigs", "AlterConfigs"),
+              ("topic", "create"): ("Create", "Describe"),  # the bridge's, on its prefix (access.bridge.createTopics)
               ("group", "consume"): ("Read",), ("transactional-id", "produce"): ("Write",), ("cluster", "describe"): ()}
 RESOURCE_TYPE = {"topic": "Topic", "group": "Group", "transactional-id": "TransactionalID", "cluster": "Cluster"}
 

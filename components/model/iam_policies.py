@@ -4,6 +4,8 @@ On an AWS_MSK_IAM cluster Kafka ACLs do not apply to IAM clients; these policies
 access control. Compared with the seed's policies:
 - every ARN is derived from the configured cluster ARN (name and uuid), topics are exact
   ARNs, and groups are limited to the role's group prefix (the seed allowed every group);
+- the bridge shape's roles get topic ARNs scoped to this cluster and the bridge's prefix (`<prefix>*`), or the
+  named databases' exact topic ARNs;
 - every producing role gets kafka-cluster:WriteDataIdempotently on the cluster: clients
   are idempotent by default and InitProducerId fails without it (the seed forgot it);
 - the server keeps what its vendor documents: DescribeCluster, CreateTopic on its four topics
@@ -22,7 +24,8 @@ from components.model.arns import MskClusterArn
 VERSION = "2012-10-17"
 TOPIC_ACTIONS = {"consume": ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"),
                  "produce": ("kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"),
-                 "manage": ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic")}
+                 "manage": ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic"),
+                 "create": ("kafka-cluster:CreateTopic", "kafka-cluster:DescribeTopic")}
 GROUP_ACTIONS = ("kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup")
 TRANSACTIONAL_ID_ACTIONS = ("kafka-cluster:AlterTransactionalId", "kafka-cluster:DescribeTransactionalId")
 
@@ -40,7 +43,9 @@ def policy_document(access: RoleAccess, cluster: MskClusterArn) -> dict:
     actions_by_topic: dict[str, set[str]] = {}
     for grant in access.grants:
         if grant.resource_type == "topic":
-            actions_by_topic.setdefault(cluster.topic(grant.name), set()).update(TOPIC_ACTIONS[grant.action])
+            # A prefix (the bridge shape's) as the topic ARN of this cluster with `*` after it: never a bare `*`.
+            arn = cluster.topic(grant.name + "*" if grant.prefixed else grant.name)
+            actions_by_topic.setdefault(arn, set()).update(TOPIC_ACTIONS[grant.action])
     by_actions: dict[tuple[str, ...], list[str]] = {}
     for arn, actions in actions_by_topic.items():
         by_actions.setdefault(tuple(sorted(actions)), []).append(arn)

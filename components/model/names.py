@@ -36,6 +36,8 @@ CLOUDFORMATION_SASL_JAAS_CONFIG = "cloudFormationKafkaSaslJaasConfig"
 CLIENT_PROPERTIES = "clientProperties"
 IAM_POLICY_ARNS = "iamPolicyArns"
 ACCESS_ENFORCEMENT = "accessEnforcement"
+BRIDGE_TOPICS = "bridgeTopics"
+BRIDGE_ENVIRONMENT = "bridgeEnvironment"
 # Topic keys declared unprotected and not retained on delete by this deployment. The next run reads
 # it from the state (safety/prior_state.py): only then may a topic whose data loss the stack accepted
 # be replaced.
@@ -56,6 +58,9 @@ OUTPUTS = {
     ACCESS_ENFORCEMENT: "principal -> how its access is enforced (Kafka ACLs or an IAM policy), what it may do, "
                         "and what was narrowed below the vendor's grants",
     IAM_POLICY_ARNS: "MSK IAM stacks: role -> the ARN of its IAM policy",
+    BRIDGE_TOPICS: "the bridge shape: database -> its topic's name on the cluster",
+    BRIDGE_ENVIRONMENT: "the bridge shape: the bridge container's producer settings as environment variables "
+                        "(the password stays in the bridge principal's own secret)",
 }
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,@-]")
@@ -79,4 +84,14 @@ def acl_role_resource(role: str, component: str = ACLS) -> str:
 def topic_resource(key: str, component: str = TOPICS) -> str:
     """The Pulumi name of a topic resource: from its stable key, never from its Kafka name."""
     return f"{component}-{kebab(key)}"
+
+
+def database_topic_resource(database: str, component: str = TOPICS) -> str:
+    """The Pulumi name of a database's topic (the bridge shape): from the database, never from the prefix."""
+    return f"{component}-db-{database}"
+
+
+def database_of_resource(resource: str, component: str = TOPICS) -> str | None:
+    """`evidentsource-db-orders` -> `orders`; None for the four topics' resources."""
+    return resource.removeprefix(f"{component}-db-") if resource.startswith(f"{component}-db-") else None
 

@@ -38,7 +38,7 @@ class TopicsArgs:
 
 
 class EvidentSourceTopics(pulumi.ComponentResource):
-    """The four topics of the catalogue on one cluster."""
+    """The stack's topics on one cluster: the four of the catalogue, each database's (the bridge shape), or both."""
 
     names: dict[str, pulumi.Output[str]]
     partitions: dict[str, int]
@@ -48,7 +48,7 @@ class EvidentSourceTopics(pulumi.ComponentResource):
         self.names, self.partitions = {}, {}
         for plan in args.plans:
             child = for_children(
-                self, opts, protect=plan.protect, retain_on_delete=plan.protect,
+                self, opts, protect=plan.protect, retain_on_delete=plan.protect if plan.retain is None else plan.retain,
                 # Only ever set for a change the stack accepted to lose data for, with the same name (a
                 # partition decrease): the old topic must be gone before Kafka can create it again.
                 delete_before_replace=plan.delete_before_replace or None, import_=plan.import_id,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from components.model.access_model import AccessModel
 from components.model.acl_bindings import AclBinding
-from components.safety import messages
+from components.safety import access_messages
 from components.safety.acl_adoption import unmanaged
 from components.safety.prior_state import PriorState
 
@@ -45,17 +45,17 @@ class AccessPlan:
 
 def owned(b: AclBinding, topics: set[str], prefixes: Mapping[str, set[str]]) -> bool:
     """Whether a binding's resource is the stack's own: one of its topics by exact name, or a name under one of
-    its group / transactional-id prefixes (never `*`, never a pattern that reaches beyond the stack)."""
+    its topic (the bridge's) / group / transactional-id prefixes (never `*`, never a pattern beyond the stack)."""
     if b.resource_name in ("", "*") or b.pattern not in ("Literal", "Prefixed"):
         return False
-    if b.resource_type == "Topic":
-        return b.pattern == "Literal" and b.resource_name in topics
-    kind = {"Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type)
+    if b.resource_type == "Topic" and b.pattern == "Literal" and b.resource_name in topics:
+        return True
+    kind = {"Topic": "topic", "Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type)
     return kind is not None and any(b.resource_name.startswith(p) for p in prefixes.get(kind, ()) if p)
 
 
 def _prefixes(model: AccessModel) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {"group": set(), "transactional-id": set()}
+    found: dict[str, set[str]] = {"topic": set(), "group": set(), "transactional-id": set()}
     for access in model.roles:
         for grant in access.grants:
             if grant.resource_type in found and grant.prefixed:
@@ -87,7 +87,7 @@ def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: P
                                       - prior.acl_ids, model, topics, login) if b not in retired]
     mine, prefixes = set(topics), _prefixes(model)
     removed = {b for b in found if owned(b, mine, prefixes)} if remove and first is not None else set()
-    warnings = [messages.unmanaged_binding(b, "remove" if b in removed else "outside" if remove else "report")
+    warnings = [access_messages.unmanaged_binding(b, "remove" if b in removed else "outside" if remove else "report")
                 for b in found]
     # The record: what this run declares, and what may be on the cluster that no role resource retires in it.
     maybe = {b for f in former.values() for b in f} | prior.recorded_acls
@@ -121,10 +121,10 @@ def roles_left_empty(model: AccessModel, prior: PriorState, accepted: Iterable[s
     listed = {access.role.key: access.principals for access in model.roles}
     refusals = []
     for role, what in NEEDED_ROLES.items():
-        if listed.get(role) or role in set(accepted):
+        if role not in listed or listed.get(role) or role in set(accepted):  # not in listed: a shape not declared
             continue
         if prior.role_held.get(role) or any(listed.values()):
-            refusals.append(messages.role_left_empty(role, what, bool(prior.role_held.get(role))))
+            refusals.append(access_messages.role_left_empty(role, what, bool(prior.role_held.get(role))))
     return refusals
 
 
@@ -140,10 +140,10 @@ def lost(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorS
     for principal in sorted(listed - accepted):
         before = {b for b in had if b.principal == principal}
         if before and not any(b.principal == principal for b in declared):
-            refusals.append(messages.access_lost(principal, f"all {len(before)} of its ACL bindings"))
+            refusals.append(access_messages.access_lost(principal, f"all {len(before)} of its ACL bindings"))
     users = set(scram_declared)
     for principal in sorted(listed - accepted):
         user = principal.removeprefix("User:")
         if user in prior.scram_users and user not in users and principal.startswith("User:"):
-            refusals.append(messages.access_lost(principal, f"its SCRAM login ({user!r})"))
+            refusals.append(access_messages.access_lost(principal, f"its SCRAM login ({user!r})"))
     return refusals

@@ -34,7 +34,7 @@ def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model
     manage the stack, given by the cluster's admin, and removing them would lock the stack out."""
     declared_ids = {b.import_id for b in declared.values()}
     topics = set(topic_names)
-    prefixes: dict[str, set[str]] = {"group": set(), "transactional-id": set()}
+    prefixes: dict[str, set[str]] = {"topic": set(), "group": set(), "transactional-id": set()}  # topic: the bridge's
     for access in model.roles:
         for grant in access.grants:
             if grant.resource_type in prefixes and grant.prefixed:
@@ -51,9 +51,9 @@ def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model
     def touches(b: AclBinding) -> bool:
         if b.principal in principals:
             return True
-        if b.resource_type == "Topic":
-            return any(covers(b, t, False) for t in topics)
-        kind = {"Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type, "")
+        kind = {"Topic": "topic", "Group": "group", "TransactionalID": "transactional-id"}.get(b.resource_type, "")
+        if b.resource_type == "Topic" and any(covers(b, t, False) for t in topics):
+            return True
         return any(covers(b, p, True) for p in prefixes.get(kind, ()))
 
     found = [AclBinding.from_import_id(i) for i in sorted(set(live_ids) - declared_ids)]

@@ -27,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from components.config.stack_config import StackConfig
-from components.safety import config_cuts, messages
+from components.model import bridge
+from components.safety import config_cuts, messages, release
 from components.safety.live_cluster import LiveCluster, LiveTopic
 from components.safety.prior_state import PriorState, PriorTopic
 from components.safety.topic_plan import TopicPlan, Wanted, plan_as_asked, plan_as_it_is
@@ -65,7 +66,10 @@ def assess(config: StackConfig, wanted: list[Wanted], prior: PriorState, live: L
                                                     "replication_factor" not in config.topics.model_fields_set))
         return a  # every per-topic finding would follow from this one
     for w in wanted:
-        a.topics[w.key] = _plan_topic(config, w, prior, live, import_document, a)
+        plan = release.plan(w, prior, a) if w.released else _plan_topic(config, w, prior, live, import_document, a)
+        if plan is not None:
+            a.topics[w.key] = plan
+    a.refusals += release.dropped(wanted, prior)
     if not config.topics.protect:
         a.notes.append("topics.protect is false: a throwaway stack, whose topics are deleted with it")
     return a
@@ -75,7 +79,7 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
                 a: Assessment) -> TopicPlan:
     msk = config.topics.backend == "msk"
     cluster_arn = config.msk.cluster_arn if config.msk else None
-    accepted = w.key in config.topics.accept_data_loss
+    accepted = w.loss_accepted
     protect = config.topics.protect and not accepted
     before = prior.topics.get(w.resource_name)
     now = live.topics.get(w.name) if live.reachable else None
@@ -99,7 +103,7 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
             a.refusals.append(messages.decrease(w, current.partitions,
                                                 messages.where(live.why, from_live, current.partitions)))
     elif current is not None and w.partitions > current.partitions:
-        if w.key in config.topics.accept_key_remap:
+        if w.remap_accepted:
             a.warnings.append(messages.key_remap_accepted(w, current.partitions))
         else:
             a.refusals.append(messages.key_remap(w, current.partitions,
@@ -125,7 +129,7 @@ def _plan_topic(config: StackConfig, w: Wanted, prior: PriorState, live: LiveClu
 
     _config_cuts(config, w, before, now, live, accepted, a)
     _kafka_verdicts(config, w, live, a)
-    if w.key in config.topics.accept_key_remap and not (current is not None and w.partitions > current.partitions):
+    if w.remap_accepted and not (current is not None and w.partitions > current.partitions):
         a.warnings.append(messages.remap_still_listed(w))
     if accepted:
         a.warnings.append(messages.still_listed(w))
@@ -149,7 +153,7 @@ def _config_cuts(config: StackConfig, w: Wanted, before: PriorTopic | None, now:
     else:
         return  # a new topic (nothing to delete), or configs the cluster would not show (then Kafka keeps them)
     for cut in config_cuts.cuts(current, w.configs):
-        origin = _config_origin(config, w.key, cut.config)
+        origin = _config_origin(config, w, cut.config)
         stake = now.stakes.get(cut.config) if from_live and now is not None else None
         if accepted:
             a.warnings.append(messages.accepted_now(w, f"apply {config_cuts.describe(cut)}, deleting the messages it "
@@ -169,19 +173,24 @@ def _kafka_verdicts(config: StackConfig, w: Wanted, live: LiveCluster, a: Assess
     elif w.name in live.rejected:
         rejected = live.rejected[w.name]
         named = sorted((name for name in rejected.configs if name in rejected.why), key=len)[-1:]
-        origins = [_config_origin(config, w.key, name) for name in named or rejected.configs]
+        origins = [_config_origin(config, w, name) for name in named or rejected.configs]
         origin = ", ".join([o for o in origins if o.startswith("topics.")] or origins) or w.partitions_from
         a.refusals.append(messages.kafka_rejects(w, rejected.why, origin))
 
 
-def _config_origin(config: StackConfig, key: str, name: str) -> str:
-    own = config.topics.per_topic.get(key)  # type: ignore[call-overload]
+def _config_origin(config: StackConfig, w: Wanted, name: str) -> str:
+    database = bridge.database_of(w.key)
+    own = config.bridge.per_database.get(database) if database else config.topics.per_topic.get(w.key)  # type: ignore
     if own is not None and name in own.configs:
-        return f"topics.perTopic.{key}.configs.{name}"
+        return f"{w.settings_path}.configs.{name}"
     if name == "retention.ms" and own is not None and own.retention is not None:
-        return f"topics.perTopic.{key}.retention"
+        return f"{w.settings_path}.retention"
+    if name == "retention.ms" and database and config.bridge.retention is not None:
+        return "bridge.retention"
     if name == "retention.ms":
-        return f"the catalogue's retention for {key}"
+        return f"the catalogue's retention for {w.key}" if not database else "the bridge's default retention (7d)"
+    if name == "min.insync.replicas" and database and config.bridge.min_insync_replicas is not None:
+        return "bridge.minInsyncReplicas"
     return f"the program's default {name}"
 
 

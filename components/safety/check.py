@@ -21,7 +21,7 @@ import pulumi
 from components.config.stack_config import StackConfig
 from components.model import names
 from components.model.acl_bindings import AclBinding
-from components.safety import access_plan, live_cluster, messages, prior_state
+from components.safety import access_messages, access_plan, live_cluster, messages, prior_state
 from components.model.access_model import AccessModel
 from components.safety.access_plan import AccessPlan
 from components.safety.acl_adoption import adopted
@@ -124,7 +124,7 @@ def access(config: StackConfig, assessment: Assessment, model: AccessModel,
     if (changes_acls or changes_users) and live.cluster_operations is not None and \
             not {"ALTER", "ALL"} & live.cluster_operations:
         login = repr(config.login.username) if config.login else "(the stack's TLS or anonymous login)"
-        refusals.append(messages.access_rights(login, [what for what, needed in (
+        refusals.append(access_messages.access_rights(login, [what for what, needed in (
             ("create or delete ACL bindings", changes_acls), ("set or delete SCRAM users", changes_users)) if needed]))
     plan = access_plan.plan_acls(model, held, prior, acls, config.topic_names().values(),
                                  config.access.unmanaged_bindings == "remove",

@@ -6,20 +6,19 @@ messages or access, what to do instead, and the one override that accepts it. Co
 
 from __future__ import annotations
 
-from components.model.catalog import BY_KEY
 from components.model.names import NAMESPACE
 from components.safety import refusals
 from components.safety.config_cuts import Cut, Stake, code_key, describe, human_ms
 from components.safety.refusals import coded
 from components.safety.topic_plan import Wanted
 
-OVERRIDE = f"{NAMESPACE}:topics.acceptDataLoss"
-REMAP_OVERRIDE = f"{NAMESPACE}:topics.acceptKeyRemap"
+def override(w: Wanted, remap: bool = False) -> str:  # topics.acceptDataLoss, or bridge.acceptKeyRemap, ...
+    return f"{NAMESPACE}:{w.section}.{'acceptKeyRemap' if remap else 'acceptDataLoss'}"
 
 
-def how_to_accept(key: str) -> str:
-    return (f"Only if losing them is intended, add {key} to {OVERRIDE} (in Pulumi.<stack>.yaml, topics: "
-            f"acceptDataLoss: [{key}]) and run `pulumi up` twice: the first run only lifts the topic's protection")
+def how_to_accept(w: Wanted) -> str:
+    return (f"Only if losing them is intended, add {w.item} to {override(w)} (in Pulumi.<stack>.yaml, {w.section}: "
+            f"acceptDataLoss: [{w.item}]) and run `pulumi up` twice: the first run only lifts the topic's protection")
 
 
 def where(live_why: str, from_live: bool, have: int) -> str:
@@ -35,11 +34,24 @@ def cluster_move(w: Wanted, before: str, after: str) -> str:
 
 
 def rename(w: Wanted, old: str) -> str:
+    keep = f"{w.settings_path}.name: {old}" if w.section == "topics" else "bridge.topicPrefix as it was"
     return coded(refusals.RENAME, (
         f"{w.key}: rename {old!r} -> {w.name!r} asked ({w.name_from}). Kafka cannot rename a topic: Pulumi "
         f"would create {w.name!r} empty and delete {old!r} with every message in it. Keep the old name "
-        f"(topics.perTopic.{w.key}.name: {old}), or copy the messages first. {how_to_accept(w.key)}, "
+        f"({keep}), or copy the messages first. {how_to_accept(w)}, "
         f"the second creates {w.name!r} and deletes {old!r}."))
+
+
+def topic_dropped(resource: str, name: str, database: str | None) -> str:
+    if database is None:
+        return coded(refusals.TOPIC_DROPPED, (
+            f"shapes: fourTopics removed, but the stack's state holds {name!r} ({resource}): the four topics are "
+            "protected and would be left half-managed. Keep fourTopics in shapes; nothing was changed"))
+    return coded(refusals.TOPIC_DROPPED, (
+        f"bridge.databases: {database!r} removed, but the stack's state holds its topic {name!r}: Pulumi would "
+        f"delete it with every message in it. Keep {database} in bridge.databases; or list it in {NAMESPACE}:"
+        f"bridge.releaseDatabases to stop managing the topic and leave it, with its messages, on the cluster (two "
+        f"`up`s); or, only if losing them is intended, in both releaseDatabases and acceptDataLoss"))
 
 
 def rename_target_exists(w: Wanted, old: str) -> str:
@@ -52,39 +64,39 @@ def decrease(w: Wanted, have: int, where_: str) -> str:
     return coded(refusals.PARTITION_DECREASE, (
         f"{w.key}: partitions {have} -> {w.partitions} asked for {w.name!r} ({w.partitions_from}; {where_}). "
         f"Kafka can only add partitions: a decrease is planned as delete + create of the topic, destroying "
-        f"every message in it. Keep {have} or more. {how_to_accept(w.key)}, the second deletes {w.name!r} "
+        f"every message in it. Keep {have} or more. {how_to_accept(w)}, the second deletes {w.name!r} "
         f"and creates it again, empty, with {w.partitions} partitions."))
 
 
 def key_remap(w: Wanted, have: int, where_: str) -> str:
     return coded(refusals.KEY_REMAP, (
         f"{w.key}: partitions {have} -> {w.partitions} asked for {w.name!r} ({w.partitions_from}; {where_}). "
-        f"Its messages are keyed by {BY_KEY[w.key].partition_key} and Kafka picks a key's partition from the partition "
+        f"Its messages are keyed by {w.partition_key} and Kafka picks a key's partition from the partition "
         f"count: after the change most keys go to another partition, so a consumer can read a key's new "
         f"messages before its older ones, and partitions can never be removed again. Keep {have}; to add "
-        f"partitions safely, stop the producers, let the consumers drain every partition, then add {w.key} to "
-        f"{REMAP_OVERRIDE} (in Pulumi.<stack>.yaml, topics: acceptKeyRemap: [{w.key}]), run `pulumi up`, "
+        f"partitions safely, stop the producers, let the consumers drain every partition, then add {w.item} to "
+        f"{override(w, True)} (in Pulumi.<stack>.yaml, {w.section}: acceptKeyRemap: [{w.item}]), run `pulumi up`, "
         "restart the producers, and remove it from the list again."))
 
 
 def key_remap_accepted(w: Wanted, have: int) -> str:
     return coded(refusals.ACCEPTED_KEY_REMAP, (
-        f"{w.key}: accepted key remap ({REMAP_OVERRIDE}): partitions {have} -> {w.partitions} for {w.name!r}; "
-        f"keys ({BY_KEY[w.key].partition_key}) move to other partitions, so producers should be stopped and consumers "
+        f"{w.key}: accepted key remap ({override(w, True)}): partitions {have} -> {w.partitions} for {w.name!r}; "
+        f"keys ({w.partition_key}) move to other partitions, so producers should be stopped and consumers "
         "drained first. Remove it from the list once the change is done"))
 
 
 def remap_still_listed(w: Wanted) -> str:
-    return (f"{w.key}: {REMAP_OVERRIDE} lists it but this run adds no partitions to {w.name!r}: remove it from the "
+    return (f"{w.key}: {override(w, True)} lists it but this run adds no partitions to {w.name!r}: remove it from the "
             "list, or a later increase would move keys without a word")
 
 
 def msk_replication(w: Wanted, have: int, where_: str) -> str:
     return coded(refusals.REPLICATION_REPLACE, (
         f"{w.key}: replicationFactor {have} -> {w.replication_factor} asked for {w.name!r} "
-        f"(topics.replicationFactor; {where_}). The MSK topic API cannot change a replication factor: the "
+        f"({w.replication_from}; {where_}). The MSK topic API cannot change a replication factor: the "
         f"topic would be replaced, destroying every message in it. Keep {have}, or reassign the partitions "
-        f"with kafka-reassign-partitions.sh. {how_to_accept(w.key)}, the second deletes {w.name!r} and creates "
+        f"with kafka-reassign-partitions.sh. {how_to_accept(w)}, the second deletes {w.name!r} and creates "
         f"it again, empty, with replication factor {w.replication_factor}."))
 
 
@@ -92,7 +104,7 @@ def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
     change = f"replicationFactor {have} -> {w.replication_factor}" if have else \
         f"replicationFactor {w.replication_factor}"
     return coded(refusals.REPLICATION_ABOVE_BROKERS, (
-        f"topics.replicationFactor = {w.replication_factor}: the cluster has {brokers} broker(s) running "
+        f"{w.replication_from} = {w.replication_factor}: the cluster has {brokers} broker(s) running "
         f"({w.key}: {change} asked for {w.name!r}; with no topics section a stack gets the production default 3). "
         f"Kafka places each replica on a different running broker, so this cannot be done at all. Use at most "
         f"{brokers}, or add (or restart) brokers first."))
@@ -154,18 +166,18 @@ def acls_unreadable(why: str) -> str:
 
 
 def accepted_now(w: Wanted, what: str) -> str:
-    return coded(refusals.ACCEPTED_DATA_LOSS, f"{w.key}: accepted data loss ({OVERRIDE}): this run will {what}")
+    return coded(refusals.ACCEPTED_DATA_LOSS, f"{w.key}: accepted data loss ({override(w)}): this run will {what}")
 
 
 def accepted_first_run(w: Wanted, name: str, what: str) -> str:
     return coded(refusals.ACCEPTED_DATA_LOSS, (
-        f"{w.key}: accepted data loss ({OVERRIDE}): this run only lifts the protection of {name!r} and leaves it "
+        f"{w.key}: accepted data loss ({override(w)}): this run only lifts the protection of {name!r} and leaves it "
         f"as it is; the next `pulumi up` will {what}"))
 
 
 def still_listed(w: Wanted) -> str:
     return coded(refusals.ACCEPTED_DATA_LOSS, (
-        f"{w.key}: {OVERRIDE} lists it, so {w.name!r} is unprotected and could lose its messages; remove it from "
+        f"{w.key}: {override(w)} lists it, so {w.name!r} is unprotected and could lose its messages; remove it from "
         "the list once the change it was added for is done"))
 
 
@@ -220,7 +232,7 @@ def config_cut(w: Wanted, cut: Cut, origin: str, stake: Stake | None, why: str |
     return coded(refusals.CONFIG_CUT[key], (
         f"{w.key}: {describe(cut)} asked for {w.name!r} ({origin}): Kafka {effect[key]}, with no way "
         f"back. {_at_stake(cut, stake, why)} Keep the current value, or, only if losing them is intended, add "
-        f"{w.key} to {OVERRIDE} (topics: acceptDataLoss: [{w.key}]); the change is then made in place."))
+        f"{w.item} to {override(w)} ({w.section}: acceptDataLoss: [{w.item}]); the change is then made in place."))
 
 
 def cut_deletes_nothing(w: Wanted, cut: Cut, stake: Stake) -> str:
@@ -249,43 +261,6 @@ def change_not_permitted(w: Wanted, login: str, operation: str) -> str:
         f"{w.key}: this stack's own login {login!r} may not {need} {w.name!r} (Kafka denied {operation} to a "
         f"validate-only request, so nothing was changed; `up` would have failed half-way). Give the login "
         f"{operation} on the stack's topics, or use an admin login"))
-
-
-def unmanaged_binding(b, fate: str) -> str:
-    """fate: "report" (the stack reports it), "remove" (this run's plan deletes it), "outside" (remove is set, but
-    the binding is not on what the stack owns: reported, never deleted)."""
-    said = {"report": "it touches what this stack manages, and the stack's access model does not include it "
-                      "(access.unmanagedBindings: remove would delete it)",
-            "remove": "access.unmanagedBindings is remove, so the plan deletes it (access lost; see removeUnmanaged "
-                      "in the preview's diff)",
-            "outside": "access.unmanagedBindings is remove, but this binding is not on the stack's own topics or "
-                       "prefixes (a wildcard, a wider prefix, or another team's resource): reported, never deleted"}
-    return coded(refusals.UNMANAGED_BINDING, (
-        f"on the cluster, not in the stack: {b.principal} {b.permission} {b.operation} on {b.resource_type} "
-        f"{b.resource_name!r} ({b.pattern}, host {b.host}): {said[fate]}"))
-
-
-def access_lost(principal: str, what: str) -> str:
-    return coded(refusals.ACCESS_LOST, (
-        f"{principal} is still listed by the stack, but this run would delete {what}: access lost, most likely by "
-        "a setting switched (access.createScramUsers, the cluster's security protocol) or a role emptied. If that is "
-        f"intended, add {principal!r} to {NAMESPACE}:access.acceptAccessLoss; nothing was changed"))
-
-
-def role_left_empty(role: str, what: str, had: bool) -> str:
-    return coded(refusals.ACCESS_LOST, (
-        f"access.{role}.principals is empty: {what} {'had grants until this run and ' if had else ''}would have no "
-        "access at all, while the stack manages "
-        f"access for other roles. List its principal (e.g. access.{role}.principals: [User:evidentsource]); if this "
-        f"is intended, add {role!r} to {NAMESPACE}:access.acceptAccessLoss; nothing was changed"))
-
-
-def access_rights(login: str, missing: list[str]) -> str:
-    return coded(refusals.ACCESS_RIGHTS, (
-        f"this stack's own login {login} may not {' and '.join(missing)} (the brokers' authorized operations on the "
-        "cluster lack Alter), so `up` would fail half-way. Give the login Alter and Describe on the cluster "
-        "(kafka-acls --add --cluster --operation Alter --operation Describe), or use an admin login; nothing was "
-        "changed"))
 
 
 def unreachable(brokers: str, why: str, preview: bool) -> str:

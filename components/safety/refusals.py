@@ -20,6 +20,7 @@ RENAME = "data-loss:rename"
 RENAME_TARGET_EXISTS = "data-loss:rename-target-exists"
 REPLICATION_REPLACE = "data-loss:replication-replace"  # the MSK API replaces a topic to change its RF
 CLUSTER_MOVE = "data-loss:cluster-move"
+TOPIC_DROPPED = "data-loss:topic-dropped"  # a topic in the state the stack no longer declares (a database, a shape)
 CONFIG_CUT = {"retention.ms": "data-loss:retention-cut", "retention.bytes": "data-loss:retention-bytes-cut",
               "compaction-on": "data-loss:compaction-on",
               "cleanup.policy": "data-loss:compaction-off"}  # topic config changes that make Kafka delete messages
@@ -56,6 +57,8 @@ TABLE: dict[str, tuple[str, str]] = {
                                       '`acceptDataLoss`'),
     'data-loss:cluster-move': ('`msk.clusterArn` changed under existing topics',
                                'none: another cluster is another stack'),
+    'data-loss:topic-dropped': ('a topic in the state the stack no longer declares: a database removed from `bridge.databases`, or a shape from `shapes`',
+                                '`bridge.releaseDatabases: [<database>]` (the topic stays on the cluster, no longer managed) or `bridge.acceptDataLoss` (deleted); two `up`s. None for the four topics'),
     'data-loss:retention-cut': ('`retention.ms` lowered (or set where it was unlimited): says how many messages are older than the new limit and how old the oldest is; **allowed with a note** when the cluster shows none would go; refused when it cannot be read',
                                 '`acceptDataLoss`: applied in place, with a warning'),
     'data-loss:retention-bytes-cut': ('`retention.bytes` lowered or newly set (partition sizes cannot be read, so always refused)',

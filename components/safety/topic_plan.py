@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from components.config.schema import TopicSettings, TopicsConfig, duration_ms
+from components.config.schema import TopicSettings, TopicsConfig, TopicTuning, duration_ms
 from components.config.stack_config import StackConfig
+from components.model import bridge
 from components.model.catalog import CATALOG, TopicSpec
-from components.model.names import topic_resource
+from components.model.names import database_topic_resource, topic_resource
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,14 @@ class Wanted:
     configs: dict[str, str] = field(default_factory=dict)
     name_from: str = "topics.namePrefix"
     partitions_from: str = "topics.partitions"
+    replication_from: str = "topics.replicationFactor"
+    partition_key: str = ""  # what its messages are keyed by (a partition increase moves them)
+    section: str = "topics"  # whose overrides govern it: topics.acceptDataLoss, or bridge.acceptDataLoss
+    item: str = ""  # its entry in those overrides: the catalogue key, or the database
+    loss_accepted: bool = False  # the stack accepted losing its messages by name ({section}.acceptDataLoss)
+    remap_accepted: bool = False  # the stack accepted a partition increase by name ({section}.acceptKeyRemap)
+    settings_path: str = ""  # where its own settings are: topics.perTopic.<key>, bridge.perDatabase.<database>
+    released: bool = False  # no longer declared by the stack (bridge.releaseDatabases): let go, left on the cluster
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class TopicPlan:
     # The engine refuses to delete or replace it, and deleting the resource leaves the topic and its
     # messages in Kafka (protect and retainOnDelete, always together).
     protect: bool = True
+    retain: bool | None = None  # retain on delete; None: as `protect` (only a released topic is retained unprotected)
     delete_before_replace: bool = False
     # Properties the engine leaves alone in this run: the cluster already has the asked value but the
     # state does not (an interrupted update), and asking Kafka for it again would fail.
@@ -64,15 +74,41 @@ def topic_configs(spec: TopicSpec, topics: TopicsConfig) -> dict[str, str]:
 
 
 def wanted_topics(config: StackConfig) -> list[Wanted]:
-    """The four topics as the settings ask for them, in catalogue order."""
+    """The four topics as the settings ask for them, in catalogue order, then each database's (the bridge shape)."""
     topics, result = config.topics, []
-    for spec in CATALOG:
+    for spec in CATALOG if "fourTopics" in config.shapes else ():
         own = topics.per_topic.get(spec.key, TopicSettings())  # type: ignore[arg-type]
         result.append(Wanted(
             spec.key, topic_resource(spec.key), topics.name_of(spec.key), own.partitions or topics.partitions,
             topics.replication_factor, topic_configs(spec, topics),
             name_from=f"topics.perTopic.{spec.key}.name" if own.name else "topics.namePrefix",
-            partitions_from=f"topics.perTopic.{spec.key}.partitions" if own.partitions else "topics.partitions"))
+            partitions_from=f"topics.perTopic.{spec.key}.partitions" if own.partitions else "topics.partitions",
+            partition_key=spec.partition_key, item=spec.key, settings_path=f"topics.perTopic.{spec.key}",
+            loss_accepted=spec.key in topics.accept_data_loss, remap_accepted=spec.key in topics.accept_key_remap))
+    return result + (database_topics(config) if "bridge" in config.shapes else [])
+
+
+def database_topics(config: StackConfig) -> list[Wanted]:
+    """Each database's topic (the bridge shape), in the order the stack lists them; those it released after them."""
+    b, t = config.bridge, config.topics
+    rf = b.replication_factor or t.replication_factor
+    min_isr = b.min_insync_replicas or t.min_insync_replicas or min(2, max(1, rf - 1))
+    result = []
+    for db in [*b.databases, *b.release_databases]:
+        own = b.per_database.get(db, TopicTuning())
+        retention = own.retention if own.retention is not None else b.retention
+        configs = {"cleanup.policy": "delete", "min.insync.replicas": str(min_isr),
+                   "retention.ms": str(duration_ms(retention) if retention is not None else bridge.RETENTION_MS),
+                   "unclean.leader.election.enable": "false", **own.configs}
+        result.append(Wanted(
+            bridge.topic_key(db), database_topic_resource(db), bridge.topic_name(b.topic_prefix, db),
+            own.partitions or b.partitions or t.partitions, rf, configs, name_from="bridge.topicPrefix",
+            partitions_from=f"bridge.perDatabase.{db}.partitions" if own.partitions else
+            "bridge.partitions" if b.partitions else "topics.partitions",
+            replication_from="bridge.replicationFactor" if b.replication_factor else "topics.replicationFactor",
+            partition_key=bridge.PARTITION_KEY, section="bridge", item=db, settings_path=f"bridge.perDatabase.{db}",
+            loss_accepted=db in b.accept_data_loss, remap_accepted=db in b.accept_key_remap,
+            released=db in b.release_databases))
     return result
 
 
