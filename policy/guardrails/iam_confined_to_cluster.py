@@ -3,7 +3,8 @@
 Applies to IAM policies (managed and inline). Every statement with a `kafka-cluster:` action
 must name only ARNs of the cluster configured in `msk.clusterArn`: the cluster itself, or its
 topics, groups and transactional ids (same name and uuid). `*`, NotResource, another cluster,
-or `cluster/<name>/*` (any cluster of that name, e.g. a recreated one) violate it.
+or `cluster/<name>/*` (any cluster of that name, e.g. a recreated one) violate it, and so does a topic ARN
+ending in a bare `*` (every topic of the cluster): topics are named, or a prefix of them (the bridge shape's).
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ def validate(resource: Resource, stack: StackContext) -> list[str] | None:
             problems.append(f"{resource.name}: statement {sid} uses NotResource, which reaches every other cluster: "
                             f"list ARNs of {cluster.group(0)} instead")
         outside = [r for r in as_list(statement.get("Resource")) if not _inside(str(r), cluster)]
+        every = [r for r in as_list(statement.get("Resource")) if str(r).endswith("/*") and ":topic/" in str(r)]
+        if every:
+            problems.append(f"{resource.name}: statement {sid} reaches every topic of the cluster ({every[0]}): name "
+                            "the topics, or a prefix of them (the bridge's `<prefix>*`)")
         if outside:
             problems.append(f"{resource.name}: statement {sid} reaches {outside}, outside the configured cluster: "
                             f"name only {cluster.group(0)} and its topic/, group/ and transactional-id/ ARNs")

@@ -2,7 +2,8 @@
 
 Applies to topics of both backends (pulumi-kafka and the AWS MSK API). Compliant when the
 resource is protected, or when the stack names its topic key in `topics.acceptDataLoss`
-(the program's one override for changes that destroy a topic's messages).
+(the program's one override for changes that destroy a topic's messages), or, for a database's topic (the
+bridge shape), its database in `bridge.acceptDataLoss` or `bridge.releaseDatabases`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def validate(resource: Resource, stack: StackContext) -> list[str] | None:
         return []
     accepted = stack.section("topics").get("acceptDataLoss") or []
     if any(resource.name.endswith(f"-{_kebab(key)}") for key in accepted if isinstance(key, str)):
+        return []
+    # The bridge shape's topics are named `<component>-db-<database>`: released or accepted by database.
+    bridge = stack.section("bridge")
+    let_go = [*(bridge.get("acceptDataLoss") or []), *(bridge.get("releaseDatabases") or [])]
+    if any(resource.name.endswith(f"-db-{db}") for db in let_go if isinstance(db, str)):
         return []
     topic = resource.props.get("name", resource.name)
     return [f"topic {topic!r} ({resource.name}) is not protected, so a delete or replace would destroy its "

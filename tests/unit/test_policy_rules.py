@@ -55,6 +55,19 @@ def test_topics_protected(kind):
     assert topics_protected.validate(Resource("kafka:index/acl:Acl", "a", {}), DEV) is None
 
 
+def test_topics_protected_lets_go_only_of_the_databases_the_bridge_section_releases_or_accepts():
+    stack = StackContext("dev", {"bridge": {"releaseDatabases": ["legacy"], "acceptDataLoss": ["gone"]}})
+    assert topics_protected.validate(topic(False, name="evidentsource-db-legacy"), stack) == []
+    assert topics_protected.validate(topic(False, name="evidentsource-db-gone"), stack) == []
+    assert topics_protected.validate(topic(False, name="evidentsource-db-orders"), stack) != []
+
+
+def test_iam_confined_refuses_every_topic_of_the_cluster_but_takes_a_prefix():
+    assert iam_confined_to_cluster.validate(policy(allow([f"{ARN_HEAD}:topic/{NAME_UUID}/evidentsource.*"])), PROD) == []
+    (message,) = iam_confined_to_cluster.validate(policy(allow([f"{ARN_HEAD}:topic/{NAME_UUID}/*"])), PROD)
+    assert "every topic of the cluster" in message
+
+
 def test_topics_protected_allows_only_the_topics_whose_loss_is_accepted():
     stack = StackContext("dev", {"topics": {"acceptDataLoss": ["databaseEvents"]}})
     assert topics_protected.validate(topic(False), stack) == []

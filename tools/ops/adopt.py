@@ -44,9 +44,9 @@ from components.config import load
 from components.config.stack_config import StackConfig
 from components.model.access_model import AccessModel
 from components.model.acl_bindings import AclBinding, acl_bindings, by_role
-from components.model.catalog import CATALOG
-from components.model.names import NAMESPACE, acl_role_resource, topic_resource
+from components.model.names import NAMESPACE, acl_role_resource
 from components.safety import live_cluster
+from components.safety.topic_plan import wanted_topics
 from tools.toolchain.projectenv import PROJECT, engine_env
 
 TOPIC = "kafka:index/topic:Topic"
@@ -125,7 +125,8 @@ def planning_settings(stack: str, project: Path, copy: Path, env: dict[str, str]
 def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> tuple[dict, list[str]]:
     """The import document (topic ids filled in; what does not exist, ACLs and SCRAM users dropped) and a
     report, one line each (pure)."""
-    topic_by_resource = {topic_resource(s.key): s.key for s in CATALOG}
+    # Resource name -> the topic's name: the four topics', and each database's (the bridge shape).
+    topic_by_resource = {w.resource_name: w.name for w in wanted_topics(config)}
     model = config.access_model()
     acls = model.enforcer == "kafka-acls"
     bindings = acl_bindings(model) if acls else {}
@@ -135,7 +136,7 @@ def fill_in(plan: dict, config: StackConfig, live: live_cluster.LiveCluster) -> 
         name = entry.get("logicalName") or entry["name"]
         kind = entry["type"]
         if kind == TOPIC:
-            topic = config.topics.name_of(topic_by_resource[name])
+            topic = topic_by_resource[name]
             found = live.topics.get(topic)
             if found is None:
                 report.append(f"create   topic {topic} (not on the cluster; `pulumi up` creates it)")

@@ -44,12 +44,14 @@ def _pulumi(args: list[str]) -> str:
 
 def check(outputs: dict, client_config: dict | None = None) -> tuple[bool, str]:
     names: dict[str, str] = outputs[keys.TOPIC_NAMES]
-    wanted: dict[str, int] = outputs[keys.TOPIC_PARTITIONS]
+    wanted: dict[str, int | None] = dict(outputs[keys.TOPIC_PARTITIONS])
+    for database, name in (outputs.get(keys.BRIDGE_TOPICS) or {}).items():  # the bridge shape: each must exist
+        names, wanted = {**names, f"db:{database}": name}, {**wanted, f"db:{database}": None}
     live = live_partitions(outputs[keys.KAFKA_BROKERS], list(names.values()), client_config)
     parts, ok = [], True
     for key, name in names.items():
         got = live[name]
-        if got == wanted[key]:
+        if got is not None and (got == wanted[key] or wanted[key] is None):
             parts.append(f"{name}={got}")
         else:
             ok = False

@@ -9,6 +9,7 @@ secret principalPasswords, or its TLS certificate `<cn>.pem` from --certs), it c
 - consume: each topic it reads, in a group under its prefix (allowed), and in a group outside it
   (denied), or a topic it may not read (denied);
 - describe: a topic it has a grant on (allowed), one it has none on (denied).
+A grant on a prefix (the bridge shape's) is checked on each of the stack's topics under it: every database's.
 It prints a table (role, principal, operation, target, expected, got) and exits 1 on any unexpected
 result. What it cannot check is said in the table, never passed silently: IAM roles (this project
 ships no IAM signer), a principal whose password is not in the stack, a certificate not found.
@@ -33,6 +34,7 @@ from components.kafka import admin as adapter
 
 from components.config.connection import KEYSTORE_ENV, NoClient
 from components.config.stack_config import StackConfig
+from components.model import bridge
 from components.model import names as keys
 from components.model.access_model import RoleAccess
 from components.safety import live_cluster
@@ -137,9 +139,13 @@ def checks(access: RoleAccess, principal: str, settings: dict, topics: dict[str,
     def row(operation: str, target: str, expected: str, got: str) -> None:
         rows.append(Row(role, principal, operation, target, expected, got))
 
-    reads = sorted({g.name for g in access.topics("consume")})
-    written = sorted({g.name for g in access.topics("produce")})
-    granted = {g.name for g in access.grants if g.resource_type == "topic"}
+    def reached(grants) -> set[str]:  # a prefix (the bridge's) reaches each of the stack's topics under it
+        return {t for g in grants for t in ([t for t in topics.values() if t.startswith(g.name)] if g.prefixed
+                                            else [g.name])}
+
+    reads = sorted(reached(access.topics("consume")))
+    written = sorted(reached(access.topics("produce")))
+    granted = reached([g for g in access.grants if g.resource_type == "topic"])
     # A name no grant reaches (nothing is created: reading and writing it are denied before it could be).
     outside = f"evidentsource-verify-outside-{uuid.uuid4().hex[:8]}"
     groups = [g for g in access.grants if g.resource_type == "group"]
@@ -184,7 +190,9 @@ def unreachable(config: StackConfig, timeout: float = 10) -> str | None:
 
 
 def verify(config: StackConfig, outputs: dict, certs: Path | None, writes: bool = True) -> list[Row]:
-    topics: dict[str, str] = outputs[keys.TOPIC_NAMES]
+    # Topic key -> name: the four topics', and each database's (the bridge shape), as the stack deployed them.
+    topics: dict[str, str] = {**outputs.get(keys.TOPIC_NAMES, {}), **{
+        bridge.topic_key(db): name for db, name in (outputs.get(keys.BRIDGE_TOPICS) or {}).items()}}
     model = config.access_model(topics)
     rows: list[Row] = []
     if model.enforcer == "none":
