@@ -167,6 +167,7 @@ def build(enforcer: Enforcer, settings: Mapping[str, RoleSettings], topic_names:
     """The model of a stack: `settings` per role key, `topic_names` per catalogue key (the names declared in
     this run, which data safety may hold at the old ones in the run that lifts a topic's protection), and the
     bridge shape's topics (none without it)."""
+    topic_names = {k: v for k, v in topic_names.items() if bridge.database_of(k) is None}  # the four topics'
     shapes = {"fourTopics"} if topic_names else set()
     shapes |= {"bridge"} if topics.enabled else set()
     roles = tuple(RoleAccess(role, settings[role.key].principals,

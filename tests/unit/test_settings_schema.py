@@ -33,7 +33,7 @@ def test_the_committed_schema_is_what_the_models_give():
 
 
 def test_there_are_committed_stack_files():
-    assert {p.name for p in STACK_FILES} == {"Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml",
+    assert {p.name for p in STACK_FILES} == {"Pulumi.bridge.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml",
                                              "Pulumi.local-secure.yaml"}
 
 

@@ -36,7 +36,10 @@ STAGING_SECRETS = {
     "principalPasswords": {"evidentsource": "server-pw", "evidentsource-streams-lambda": "lambda-pw",
                            "external-consumer": "consumer-pw", "external-producer": "producer-pw"},
 }
-TESTED = {"dev", "prod", "staging", "local-secure"}
+TESTED = {"dev", "prod", "staging", "local-secure", "bridge"}
+BRIDGE = {**{k: v for k, v in PROD.items() if not k.startswith(("sg-", "REPLACE_ME-evidentsource-"))},
+          "sg-REPLACE_ME_MSK": "sg-0aaaaaaaaaaaaaaaa",
+          "REPLACE_ME-evidentsource-bridge-role": "evidentsource-bridge-role", "sg-REPLACE_ME_BRIDGE": "sg-0dddddddddddddddd"}
 # What Kafka's `--operation All` on a topic stands for: the seed's grant to the server, written out.
 SEED_ALL = ("Read", "Write", "Create", "Delete", "Alter", "Describe", "DescribeConfigs", "AlterConfigs")
 
@@ -76,6 +79,36 @@ class TestDev:
         assert values[keys.ACCESS_ENFORCEMENT] == {}
         assert keys.IAM_POLICY_ARNS not in values and keys.CLOUDFORMATION_SASL_JAAS_CONFIG not in values
         assert not any(exports.secret.values())
+
+
+class TestBridge:
+    def test_as_committed_it_is_refused_naming_every_placeholder(self):
+        assert refused_keys(stack_file("bridge")) == [
+            "cluster.bootstrapServers[0]", "cluster.bootstrapServers[1]", "cluster.bootstrapServers[2]",
+            "msk.clusterArn", "access.bridge.principals[0]", "network.mskSecurityGroupId",
+            "network.bridgeSecurityGroupId"]
+
+    def test_a_topic_per_database_the_bridge_scoped_to_its_prefix_on_this_cluster_and_its_ingress(self, monitor):
+        exports = run_program(stack_file("bridge", BRIDGE)).values
+        assert monitor.types() == {
+            "pulumi:providers:aws": 1, "evidentsource:kafka:Topics": 1, "aws:msk/topic:Topic": 2,
+            "evidentsource:kafka:MskIamPolicies": 1, "aws:iam/policy:Policy": 2,
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+            "evidentsource:kafka:MskIngress": 1, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1}
+        topics = {t.inputs["name"]: t for t in monitor.of_type("aws:msk/topic:Topic")}
+        assert sorted(topics) == ["evidentsource.billing.events", "evidentsource.orders.events"]
+        assert json.loads(topics["evidentsource.orders.events"].inputs["configs"])["retention.ms"] == str(30 * 86_400_000)
+        assert all(t.inputs["partitionCount"] == 6 for t in topics.values())
+        policies = {r.name: json.loads(r.inputs["policy"]) for r in monitor.of_type("aws:iam/policy:Policy")}
+        writes = next(s for s in policies["msk-iam-bridge"]["Statement"] if s["Sid"] == "WriteTopics")
+        assert writes["Resource"] == [f"arn:aws:kafka:us-east-1:{ACCOUNT}:topic/evidentsource-prod/{UUID}/evidentsource.*"]
+        assert "kafka-cluster:CreateTopic" not in writes["Action"]
+        (rule,) = monitor.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        assert (rule.inputs["fromPort"], rule.inputs["referencedSecurityGroupId"]) == (9098, "sg-0dddddddddddddddd")
+        assert exports[keys.BRIDGE_TOPICS] == {"orders": "evidentsource.orders.events",
+                                               "billing": "evidentsource.billing.events"}
+        assert exports[keys.BRIDGE_ENVIRONMENT]["KAFKA_SASL_MECHANISM"] == "AWS_MSK_IAM"
+        assert set(exports[keys.IAM_POLICY_ARNS]) == {"bridge", "bridgeConsumers"} and exports[keys.TOPIC_NAMES] == {}
 
 
 class TestProd:
