@@ -20,7 +20,7 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 PAGES = ["consumers.md", "rotate-passwords.md", "drift.md", "recover.md", "upgrade-rollback.md",
-         "pull-requests.md", "adopt.md"]  # the order they run in: each starts from a deployed stack
+         "pull-requests.md", "adopt.md", "bridge.md"]  # the order they run in: each starts from a deployed stack
 
 pytestmark = pytest.mark.timeout(1800)
 
