@@ -43,8 +43,17 @@ def bridge_topics_legal_and_apart(d: Draft, p: Problems) -> None:
             topic_name(bridge.topic_name(prefix, db))
         except ValueError as exc:
             p.add(f"bridge.databases[{i}]", db, f"makes the topic name {bridge.topic_name(prefix, db)!r} illegal: {exc}")
-    if "fourTopics" in d.shapes.root:
-        inside = [d.topics.name_of(t.key) for t in CATALOG if d.topics.name_of(t.key).startswith(prefix)]
+    four = [d.topics.name_of(t.key) for t in CATALOG] if "fourTopics" in d.shapes.root else []
+    # Kafka refuses a topic whose name differs from another's only by '.' against '_' (their metrics collide).
+    seen = {name.replace(".", "_"): name for name in four}
+    for i, db in enumerate(d.bridge.databases):
+        name = bridge.topic_name(prefix, db)
+        if seen.get(name.replace(".", "_"), name) != name:
+            p.add(f"bridge.databases[{i}]", db, f"its topic {name!r} collides with {seen[name.replace('.', '_')]!r}: "
+                  "Kafka refuses two topic names that differ only by '.' against '_'")
+        seen.setdefault(name.replace(".", "_"), name)
+    if four:
+        inside = [name for name in four if name.startswith(prefix)]
         if inside:
             p.add("bridge.topicPrefix", prefix, f"the four topics' {inside[0]!r} starts with it, so the bridge (and its "
                   "consumers) would be granted that topic too: use a prefix none of topics.* names start with")
@@ -83,9 +92,12 @@ def database_topics_within_bounds(d: Draft, p: Problems) -> None:
         if count is not None and count > t.max_partitions:
             p.add(key, count, why)
     rf = b.replication_factor or t.replication_factor
-    if b.min_insync_replicas is not None and b.min_insync_replicas > rf:
-        p.add("bridge.minInsyncReplicas", b.min_insync_replicas,
-              f"at most the per-database topics' replication factor ({rf}), or producers with acks=all could never write")
+    min_isr, key = (b.min_insync_replicas, "bridge.minInsyncReplicas") if b.min_insync_replicas is not None else \
+        (t.min_insync_replicas, "topics.minInsyncReplicas")
+    if min_isr is not None and min_isr > rf:
+        p.add(key, min_isr, f"at most the per-database topics' replication factor ({rf}"
+              f"{', bridge.replicationFactor' if b.replication_factor else ''}), or producers with acks=all could "
+              "never write to them; set bridge.minInsyncReplicas")
     for db, own in b.per_database.items():
         for name, value in own.configs.items():
             if (allowed := topic_configs.problem(name, value)) is not None:

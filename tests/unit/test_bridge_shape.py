@@ -99,11 +99,15 @@ def test_each_database_is_a_topic_with_its_own_settings_and_the_same_durable_def
 @pytest.mark.parametrize("patch, key, allowed", [
     ({"bridge": {"databases": ["a.b"]}}, "bridge.databases[0]", "no '.'"),
     ({"bridge": {"topicPrefix": "evidentsource-"}}, "bridge.topicPrefix", "four topics'"),
+    ({"bridge": {"databases": ["a_b", "a-b"], "topicPrefix": "x."}, "topics": {"perTopic": {
+        "asyncCommands": {"name": "x_a_b_events"}}}}, "bridge.databases[0]", "differ only by '.'"),
     ({"bridge": {"perDatabase": {"nope": {"partitions": 2}}}}, "bridge.perDatabase.nope", "not a database"),
     ({"bridge": {"acceptKeyRemap": ["nope"]}}, "bridge.acceptKeyRemap[0]", "not a database"),
     ({"bridge": {"releaseDatabases": ["orders"]}}, "bridge.releaseDatabases[0]", "still in bridge.databases"),
     ({"bridge": {"databases": ["orders", "orders"]}}, "bridge.databases", "each database at most once"),
     ({"bridge": {"partitions": 1000}}, "bridge.partitions", "topics.maxPartitions"),
+    ({"bridge": {"replicationFactor": 1}, "topics": {"minInsyncReplicas": 2}}, "topics.minInsyncReplicas",
+     "per-database topics' replication factor (1, bridge.replicationFactor)"),
     ({"bridge": {"perDatabase": {"orders": {"configs": {"retention.ms": "1"}}}}},
      "bridge.perDatabase.orders.configs.retention.ms", "same Kafka config"),
     ({"access": {"bridgeConsumers": {"groupPrefix": "ext-x"}}}, "access.bridgeConsumers.groupPrefix", "overlaps"),
