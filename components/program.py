@@ -85,6 +85,8 @@ def declare(readers: Readers) -> None:
     pulumi.export(names.TOPIC_NAMES, {k: v for k, v in topics.names.items() if k in four})
     pulumi.export(names.TOPIC_PARTITIONS, {k: v for k, v in topics.partitions.items() if k in four})
     pulumi.export(names.UNPROTECTED_TOPICS, assessment.unprotected)
+    if assessment.released:
+        pulumi.export(names.RELEASED_TOPICS, assessment.released)
     pulumi.export(names.KAFKA_BROKERS, config.connection.bootstrap)
     pulumi.export(names.CLOUDFORMATION_PARAMETERS, outputs.cloudformation_parameters(config))
     if (jaas_config := outputs.server_sasl_jaas_config(config, model)) is not None:

@@ -42,6 +42,9 @@ BRIDGE_ENVIRONMENT = "bridgeEnvironment"
 # it from the state (safety/prior_state.py): only then may a topic whose data loss the stack accepted
 # be replaced.
 UNPROTECTED_TOPICS = "unprotectedTopics"
+# Topic keys declared unprotected but retained on delete (a released database, the bridge shape): the next run
+# reads it and only then stops declaring them, so the engine lets them go and they stay on the cluster.
+RELEASED_TOPICS = "releasedTopics"
 
 # What each output is, for the handbook's reference (docs/reference/outputs.md is generated from it).
 OUTPUTS = {
@@ -49,6 +52,8 @@ OUTPUTS = {
     TOPIC_PARTITIONS: "catalogue key -> its partition count",
     UNPROTECTED_TOPICS: "topic keys this deployment left unprotected (read by the next run: only then may a "
                         "topic whose loss the stack accepted be replaced)",
+    RELEASED_TOPICS: "topic keys this deployment declared unprotected but retained on delete (released databases: "
+                     "the next run lets them go, and they stay on the cluster); only while there are any",
     KAFKA_BROKERS: "the bootstrap servers, comma-separated",
     CLOUDFORMATION_PARAMETERS: "the parameters EvidentSource's CloudFormation template takes (KafkaBrokers, "
                                "KafkaSecurityProtocol, KafkaSaslMechanism, topic names, ...)",

@@ -51,7 +51,12 @@ class Assessment:
     @property
     def unprotected(self) -> list[str]:
         """Topic keys declared unprotected and not retained: names.UNPROTECTED_TOPICS."""
-        return sorted(k for k, plan in self.topics.items() if not plan.protect)
+        return sorted(k for k, plan in self.topics.items() if not plan.protect and plan.retain is not True)
+
+    @property
+    def released(self) -> list[str]:
+        """Topic keys declared unprotected but retained on delete: names.RELEASED_TOPICS."""
+        return sorted(k for k, plan in self.topics.items() if not plan.protect and plan.retain is True)
 
 
 def assess(config: StackConfig, wanted: list[Wanted], prior: PriorState, live: LiveCluster,

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 
 from components.model.acl_bindings import AclBinding, from_grants, from_input
-from components.model.names import UNPROTECTED_TOPICS
+from components.model.names import RELEASED_TOPICS, UNPROTECTED_TOPICS
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 TOPIC_TYPES = ("kafka:index/topic:Topic", "aws:msk/topic:Topic")
@@ -54,6 +54,7 @@ class PriorState:
     legacy_acls: dict[str, AclBinding] = field(default_factory=dict)  # resource name -> binding (kafka.Acl)
     legacy_scram_users: dict[str, str] = field(default_factory=dict)  # resource name -> user (UserScramCredential)
     unprotected: frozenset[str] = frozenset()  # topic keys the last deployment left unprotected (names.UNPROTECTED_TOPICS)
+    released: frozenset[str] = frozenset()  # ... unprotected but retained on delete (names.RELEASED_TOPICS)
 
 
     # The earlier shape's resources are let go in two runs: while a role resource does not hold a binding yet
@@ -80,10 +81,12 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
     recorded_acls: frozenset[AclBinding] = frozenset()
     recorded_users: frozenset[str] = frozenset()
     unprotected: frozenset[str] = frozenset()
+    released: frozenset[str] = frozenset()
     for urn, entry in (outputs or {}).items():
         name, kind, state = urn.split("::")[-1], entry.get("type"), entry.get("outputs") or {}
         if kind == STACK_TYPE:
             unprotected = frozenset(state.get(UNPROTECTED_TOPICS) or ())
+            released = frozenset(state.get(RELEASED_TOPICS) or ())
         elif kind in TOPIC_TYPES and state.get("name"):
             partitions = state.get("partitions", state.get("partitionCount"))
             configs = state.get("config", state.get("configs")) or {}
@@ -109,7 +112,7 @@ def from_resource_outputs(outputs: dict[str, Any]) -> PriorState:
                       scram_users=scram_users, scram_not_deleted=scram_not_deleted, role_held=role_held,
                       recorded_acls=recorded_acls, recorded_users=recorded_users,
                       legacy_acls=legacy_acls,
-                      legacy_scram_users=legacy_scram_users, unprotected=unprotected)
+                      legacy_scram_users=legacy_scram_users, unprotected=unprotected, released=released)
 
 
 def read(attempts: int = 5, pause_s: float = 0.2) -> PriorState:

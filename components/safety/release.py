@@ -30,7 +30,9 @@ def plan(w: Wanted, prior: PriorState, a: Assessment) -> TopicPlan | None:
         return None
     fate = "deletes it with its messages (bridge.acceptDataLoss)" if w.loss_accepted else \
         "leaves it on the cluster with its messages, no longer managed"
-    if w.key in prior.unprotected:
+    # Let go only once the state shows the topic declared as this release needs it: retained (names.RELEASED_TOPICS),
+    # or, its loss accepted, not retained. A throwaway stack's topics are unprotected from the start, not retained.
+    if w.key in (prior.unprotected if w.loss_accepted else prior.released):
         a.warnings.append(f"{w.key}: released: this run lets go of {before.name!r} and {fate}")
         return None
     a.warnings.append(f"{w.key}: released: this run only lifts the protection of {before.name!r}; the next `pulumi "

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import pytest
-from confluent_kafka.admin import AdminClient
 from pulumi import automation as auto
 
 from components.config import load
@@ -37,6 +36,7 @@ from components.model.acl_bindings import AclBinding, as_grants, by_role, descri
 from components.model.names import NAMESPACE
 from components.resources.kafka_admin import RoleAclsProvider
 from tests.support import throwaway
+from tests.support.cluster_view import admin_of, ours, users_of
 from test_state_backend import process_tree
 from tools.cluster import secure_cluster as cluster_tool
 from tools.toolchain import projectenv
@@ -108,21 +108,6 @@ def declared(raw: dict, info: dict) -> set[AclBinding]:
     access = {**raw["access"], "createScramUsers": False, "acceptAccessLoss": []}  # the bindings need no passwords
     config = load.parse({**raw, "access": access, "saslJaasConfig": jaas.render("SCRAM-SHA-512", "admin", "x")})
     return {b for found in by_role(config.access_model()).values() for b in found}
-
-
-def admin_of(info: dict) -> adapter.Admin:
-    return adapter.client(cluster_tool.client_config(info), 20, shared=False)
-
-
-def ours(info: dict, prefix: str) -> set[AclBinding]:
-    """Every binding of this test: its principals', and any on its names."""
-    return {b for b in admin_of(info).list_acls()
-            if b.principal.startswith(f"User:{prefix}") or b.resource_name.startswith(prefix)}
-
-
-def users_of(info: dict, prefix: str) -> set[str]:
-    raw = AdminClient({**cluster_tool.client_config(info), "log_level": 0})
-    return {u for u in raw.describe_user_scram_credentials().result(30) if u.startswith(prefix)}
 
 
 def logs_in(info: dict, user: str, password: str) -> bool:

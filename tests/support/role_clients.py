@@ -88,23 +88,28 @@ def consume(settings: dict, topic: str, group: str, timeout: float = 30) -> int 
     consumer = Consumer({**settings, "group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": True})
     consumer.subscribe([topic])
     try:
-        deadline, count = time.monotonic() + timeout, 0
-        while time.monotonic() < deadline:
-            msg = consumer.poll(1.0)
-            if msg is None:
-                if count:
-                    return count
-                continue
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
-                    continue
-                return msg.error()
-            count += 1
-        return count
+        return polled(consumer, timeout, (KafkaError._PARTITION_EOF,))
     except KafkaException as exc:
         return exc.args[0]
     finally:
         consumer.close()
+
+
+def polled(consumer: Consumer, timeout: float, skipped: tuple) -> int | KafkaError:
+    """Records polled until none comes after at least one (or `timeout`), or the first error not in `skipped`."""
+    deadline, count = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        msg = consumer.poll(1.0)
+        if msg is None:
+            if count:
+                return count
+            continue
+        error = msg.error()
+        if error is None:
+            count += 1
+        elif error.code() not in skipped:
+            return error
+    return count
 
 
 def record_count(admin_settings: dict, topic: str) -> int:
@@ -119,3 +124,34 @@ def record_count(admin_settings: dict, topic: str) -> int:
 
 def denied(result) -> bool:
     return isinstance(result, KafkaError) and result.code() in DENIED
+
+
+def topic_read(settings: dict, topic: str, timeout: float = 20) -> int | KafkaError:
+    """Records read from `topic` by assignment, from its first offsets, or the topic's own refusal: its metadata
+    refused (no right at all on it: even Describe is implied by Read and Write) or its fetch refused (no Read).
+
+    No group's rights are needed: librdkafka still asks for a group coordinator, and that refusal is skipped, so
+    what is proven is the topic's ACLs, whatever the principal's groups."""
+    from confluent_kafka import OFFSET_BEGINNING
+    consumer = Consumer({**settings, "group.id": f"assign-only-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+                         "enable.auto.offset.store": False})
+    try:
+        metadata = consumer.list_topics(topic, timeout=15).topics[topic]
+        if metadata.error is not None:
+            return metadata.error
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions])
+        return polled(consumer, timeout, (KafkaError.GROUP_AUTHORIZATION_FAILED, KafkaError._PARTITION_EOF))
+    except KafkaException as exc:
+        return exc.args[0]
+    finally:
+        consumer.close()
+
+
+def end_offsets(admin_settings: dict, topic: str) -> tuple[int, ...]:
+    """Each partition's high watermark, in partition order, read with the admin's settings."""
+    consumer = Consumer({**admin_settings, "group.id": "admin-watermarks", "log_level": 0})
+    try:
+        partitions = consumer.list_topics(topic, timeout=15).topics[topic].partitions
+        return tuple(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in sorted(partitions))
+    finally:
+        consumer.close()

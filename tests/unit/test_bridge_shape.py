@@ -149,8 +149,13 @@ def test_a_released_database_is_let_go_over_two_runs_and_its_topic_retained():
     first = _assess(raw, PriorState(topics={"evidentsource-db-legacy": before}))
     plan = first.topics["bridge.databases.legacy"]
     assert not first.refusals and (plan.protect, plan.retain) == (False, True)
+    assert first.released == ["bridge.databases.legacy"] and first.unprotected == []
+    # A throwaway stack's topics are unprotected from the start but not retained: that is no release yet.
+    throwaway = _assess(raw, PriorState(topics={"evidentsource-db-legacy": before},
+                                        unprotected=frozenset({"bridge.databases.legacy"})))
+    assert throwaway.topics["bridge.databases.legacy"].retain is True
     second = _assess(raw, PriorState(topics={"evidentsource-db-legacy": before},
-                                     unprotected=frozenset({"bridge.databases.legacy"})))
+                                     released=frozenset({"bridge.databases.legacy"})))
     assert not second.refusals and "bridge.databases.legacy" not in second.topics
     deleted = _assess(merged(raw, {"bridge": {"acceptDataLoss": ["legacy"]}}),
                       PriorState(topics={"evidentsource-db-legacy": before}))
