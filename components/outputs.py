@@ -80,8 +80,8 @@ def bridge_environment(config: StackConfig, access: RoleAccess) -> dict[str, str
         env["KAFKA_SASL_USERNAME"] = users[0]
     if c.aws_region:
         env["AWS_REGION"] = c.aws_region
-    if c.tls and c.ca_cert and "-----BEGIN" not in c.ca_cert:
-        env["KAFKA_SSL_CA_LOCATION"] = c.ca_cert
+    if c.tls and c.ca_cert:  # the stack's CA, as a file path or as the PEM text itself
+        env["KAFKA_SSL_CA_PEM" if "-----BEGIN" in c.ca_cert else "KAFKA_SSL_CA_LOCATION"] = c.ca_cert
     return env
 
 

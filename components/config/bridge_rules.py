@@ -27,6 +27,32 @@ def settings_of_a_declared_shape(d: Draft, p: Problems) -> None:
         if principals and shape not in shapes:
             p.add(f"access.{role}.principals", principals, f"access.{role} belongs to the {shape} shape, which this "
                   f"stack does not declare (shapes: {shapes}): add {shape} to {_ns('shapes')}, or remove them")
+    if "bridge" not in shapes:
+        for role in ("bridge", "bridgeConsumers"):
+            settings = getattr(d.access, _snake(role))
+            set_here = sorted(settings.key(f) for f in settings.model_fields_set if f != "principals")
+            if set_here:
+                p.add(f"access.{role}.{set_here[0]}", getattr(settings, _snake(set_here[0])), f"access.{role} belongs "
+                      f"to the bridge shape, which this stack does not declare (shapes: {shapes}): add bridge to "
+                      f"{_ns('shapes')}, or remove it")
+    released = d.topics.release_topics
+    if "fourTopics" in shapes and released:
+        p.add("topics.releaseTopics", released, "the four topics are still declared (fourTopics is in shapes): "
+              "release them only with fourTopics taken out of shapes")
+    if "fourTopics" not in shapes:
+        for field in ("name_prefix", "per_topic", "accept_key_remap"):
+            if field in d.topics.model_fields_set and not released:
+                key = d.topics.key(field)
+                p.add(f"topics.{key}", getattr(d.topics, field), f"governs the four topics, which this stack does not "
+                      f"declare (shapes: {shapes}): remove it, or add fourTopics to {_ns('shapes')}")
+        for i, key in enumerate(d.topics.accept_data_loss):
+            if key not in released:
+                p.add(f"topics.acceptDataLoss[{i}]", key, f"the four topics are not declared (shapes: {shapes}): only "
+                      "a topic listed in topics.releaseTopics may be named here")
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
 
 
 def _ns(key: str) -> str:
@@ -106,7 +132,11 @@ def database_topics_within_bounds(d: Draft, p: Problems) -> None:
             if getattr(own, setting) is not None and config in own.configs:
                 p.add(f"bridge.perDatabase.{db}.configs.{config}", own.configs[config],
                       f"sets the same Kafka config as bridge.perDatabase.{db}.{setting}; keep one of the two")
-        if "min.insync.replicas" in own.configs and (b.min_insync_replicas or t.min_insync_replicas) is not None:
+        isr = own.configs.get("min.insync.replicas", "")
+        if isr.isdigit() and int(isr) > rf:
+            p.add(f"bridge.perDatabase.{db}.configs.min.insync.replicas", isr, f"at most the topic's replication "
+                  f"factor ({rf}), or producers with acks=all could never write to it")
+        elif "min.insync.replicas" in own.configs and (b.min_insync_replicas or t.min_insync_replicas) is not None:
             p.add(f"bridge.perDatabase.{db}.configs.min.insync.replicas", own.configs["min.insync.replicas"],
                   "sets the same Kafka config as bridge.minInsyncReplicas (or topics.minInsyncReplicas); keep one")
 

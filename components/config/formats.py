@@ -86,6 +86,8 @@ def distinct(what: str) -> Callable[[list], list]:
     return check
 
 
+# A prefix grant on `_` would reach __consumer_offsets, __transaction_state and MSK's __amazon_msk_* topics.
+BRIDGE_PREFIX = re.compile(r"^[A-Za-z0-9.-][A-Za-z0-9._-]{0,199}$")
 DATABASE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 DATABASE_FORM = ("a database name: 1-200 characters of A-Z a-z 0-9 _ - (no '.': the bridge's topic is "
                  "<topicPrefix><database>.events, and a '.' in the name would make two databases' topics collide)")

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, field_validator
 from pydantic.alias_generators import to_camel
 
-from components.config.formats import (DATABASE, DATABASE_FORM, DURATION_JSON, PLACEHOLDER, PREFIX, Count, distinct,
-                                       duration_ms, is_placeholder, number, pattern, prefix_check, topic_name)
+from components.config.formats import (BRIDGE_PREFIX, DATABASE, DATABASE_FORM, DURATION_JSON, PLACEHOLDER, Count,
+                                       distinct, duration_ms, is_placeholder, number, pattern, prefix_check, topic_name)
 from components.model import access_model, bridge
 from components.model.arns import IAM_ROLE_ARN, MskClusterArn
 from components.model.catalog import BY_KEY
@@ -120,8 +120,9 @@ class TopicsConfig(_Model):
     # replication-factor change): the logical keys of the topics whose messages may be destroyed.
     accept_data_loss: list[TopicKey] = []
     accept_key_remap: list[TopicKey] = []  # all topics are keyed: an increase is refused unless listed here
+    release_topics: list[TopicKey] = []  # shapes without fourTopics: the stack lets go of these, which stay
 
-    _distinct = field_validator("accept_data_loss", "accept_key_remap")(distinct("topic key"))
+    _distinct = field_validator("accept_data_loss", "accept_key_remap", "release_topics")(distinct("topic key"))
 
     def effective_min_isr(self) -> int:
         """Durable default that scales with RF: RF 1 -> 1, RF 2 -> 1, RF >= 3 -> 2."""
@@ -206,7 +207,7 @@ class AccessConfig(_Model):
     dynamodb_streams_lambda: RoleSettings = RoleSettings()
     external_consumers: ExternalConsumersSettings = ExternalConsumersSettings()
     external_producers: RoleSettings = RoleSettings()
-    bridge: BridgeSettings = BridgeSettings()  # the bridge shape's roles (bridge_settings.py)
+    bridge: BridgeSettings = BridgeSettings()  # the bridge shape's roles (model/bridge.py)
     bridge_consumers: BridgeConsumersSettings = BridgeConsumersSettings()
 
     def roles(self) -> dict[str, RoleSettings]:
@@ -271,7 +272,7 @@ Database = Annotated[str, AfterValidator(pattern(DATABASE, DATABASE_FORM))]
 
 class BridgeConfig(_Model):
     topic_prefix: str = bridge.DEFAULT_PREFIX  # each database's topic is <topicPrefix><database>.events
-    databases: list[Database] = []  # the databases the stack knows: one topic each
+    databases: list[Database] = []  # the databases the stack knows, one topic each (A-Z a-z 0-9 _ -, no '.')
     partitions: Count | None = None  # default: topics.partitions
     replication_factor: Count | None = None  # default: topics.replicationFactor
     min_insync_replicas: Count | None = None  # default: as the four topics' (topics.minInsyncReplicas, or from the RF)
@@ -281,7 +282,8 @@ class BridgeConfig(_Model):
     accept_key_remap: list[str] = []  # as topics.acceptKeyRemap, by database (keys are <stream>:<subject>)
     release_databases: list[Database] = []  # no longer in `databases`: the stack lets go of their topics, which stay
 
-    _prefix = field_validator("topic_prefix")(pattern(PREFIX, "1-200 characters of A-Z a-z 0-9 . _ -, e.g. evidentsource."))
+    _prefix = field_validator("topic_prefix")(pattern(BRIDGE_PREFIX, "1-200 characters of A-Z a-z 0-9 . _ -, not starting "
+                                                      "with '_' (Kafka's and MSK's internal topics do), e.g. evidentsource."))
     _names = field_validator("databases", "accept_data_loss", "accept_key_remap", "release_databases")(distinct("database"))
     _retention = field_validator("retention", mode="before")(TopicTuning._retention.__func__)
 

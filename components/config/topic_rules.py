@@ -51,6 +51,11 @@ def one_setting_per_kafka_config(d: Draft, p: Problems) -> None:
                       f"sets the same Kafka config as topics.perTopic.{key}.{setting} ({getattr(own, setting)!r}), "
                       "and one would silently win: keep one of the two")
     t = d.topics
+    for key, own in t.per_topic.items():
+        isr = own.configs.get("min.insync.replicas", "")
+        if isr.isdigit() and int(isr) > t.replication_factor:
+            p.add(f"topics.perTopic.{key}.configs.min.insync.replicas", isr, f"at most topics.replicationFactor "
+                  f"({t.replication_factor}), or producers with acks=all could never write to it")
     if t.min_insync_replicas is not None:
         for key, own in t.per_topic.items():
             if "min.insync.replicas" in own.configs:

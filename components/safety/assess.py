@@ -64,17 +64,22 @@ def assess(config: StackConfig, wanted: list[Wanted], prior: PriorState, live: L
     """Refusals, warnings and the plan of each topic. `import_document`: this run plans an import document
     (tools/ops/adopt.py), so topics that exist are listed as creates, neither refused nor imported."""
     a = Assessment(prior=prior, live=live)
-    min_isr = config.topics.effective_min_isr()
+    # The topic that needs the most in-sync replicas (the four topics' and the databases' may differ).
+    most = max(wanted, key=lambda w: int(w.configs.get("min.insync.replicas", "1")), default=None)
+    min_isr = int(most.configs.get("min.insync.replicas", "1")) if most else 0
     if live.reachable and config.topics.backend == "kafka" and live.brokers < min_isr:
-        a.refusals.append(messages.cluster_degraded(live.brokers, live.silent, min_isr, config.topics.replication_factor,
-                                                    config.topics.min_insync_replicas is not None,
-                                                    "replication_factor" not in config.topics.model_fields_set))
+        t, b = config.topics, config.bridge
+        own = b.min_insync_replicas is not None if most.section == "bridge" else False
+        a.refusals.append(messages.cluster_degraded(
+            live.brokers, live.silent, min_isr, most.replication_factor, own or t.min_insync_replicas is not None,
+            most.replication_from == "topics.replicationFactor" and "replication_factor" not in t.model_fields_set,
+            most.replication_from, "bridge.minInsyncReplicas" if own else "topics.minInsyncReplicas"))
         return a  # every per-topic finding would follow from this one
     for w in wanted:
         plan = release.plan(w, prior, a) if w.released else _plan_topic(config, w, prior, live, import_document, a)
         if plan is not None:
             a.topics[w.key] = plan
-    a.refusals += release.dropped(wanted, prior)
+    a.refusals += release.dropped(wanted, prior, config.shapes)
     if not config.topics.protect:
         a.notes.append("topics.protect is false: a throwaway stack, whose topics are deleted with it")
     return a

@@ -42,11 +42,17 @@ def rename(w: Wanted, old: str) -> str:
         f"the second creates {w.name!r} and deletes {old!r}."))
 
 
-def topic_dropped(resource: str, name: str, database: str | None) -> str:
+def topic_dropped(resource: str, name: str, database: str | None, shapes: tuple[str, ...]) -> str:
     if database is None:
         return coded(refusals.TOPIC_DROPPED, (
-            f"shapes: fourTopics removed, but the stack's state holds {name!r} ({resource}): the four topics are "
-            "protected and would be left half-managed. Keep fourTopics in shapes; nothing was changed"))
+            f"shapes: fourTopics removed, but the stack's state holds {name!r} ({resource}): Pulumi would delete it "
+            f"with every message in it. Keep fourTopics in shapes; or list its key in {NAMESPACE}:topics.releaseTopics "
+            "to stop managing it and leave it, with its messages, on the cluster (two `up`s)"))
+    if "bridge" not in shapes:
+        return coded(refusals.TOPIC_DROPPED, (
+            f"shapes: bridge removed, but the stack's state holds {database!r}'s topic {name!r}: Pulumi would delete "
+            f"it with every message in it. Put bridge back in {NAMESPACE}:shapes, list each database in "
+            "bridge.releaseDatabases and run `pulumi up` twice, then remove the shape"))
     return coded(refusals.TOPIC_DROPPED, (
         f"bridge.databases: {database!r} removed, but the stack's state holds its topic {name!r}: Pulumi would "
         f"delete it with every message in it. Keep {database} in bridge.databases; or list it in {NAMESPACE}:"
@@ -110,10 +116,11 @@ def replication_above_brokers(w: Wanted, brokers: int, have: int | None) -> str:
         f"{brokers}, or add (or restart) brokers first."))
 
 
-def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int, rf: int, explicit: bool, default_rf=False) -> str:
+def cluster_degraded(answering: int, silent: tuple[str, ...], min_isr: int, rf: int, explicit: bool, default_rf=False,
+                     rf_key: str = "topics.replicationFactor", isr_key: str = "topics.minInsyncReplicas") -> str:
     """Named from the setting, then the cluster's fact; listing no other broker, it may be that small: both said."""
-    setting = (f"topics.minInsyncReplicas = {min_isr}" if explicit else
-               f"topics.replicationFactor = {rf}{' (the default: the stack sets none)' if default_rf else ''} (so "
+    setting = (f"{isr_key} = {min_isr}" if explicit else
+               f"{rf_key} = {rf}{' (the default: the stack sets none)' if default_rf else ''} (so "
                f"min.insync.replicas = {min_isr})")
     fact = (f"only {answering} broker(s) answer ({len(silent)} listed do not: {', '.join(silent)})" if silent else
             f"only {answering} broker(s) answer and the cluster lists no other: if it has only {answering}, use a "

@@ -58,7 +58,7 @@ TABLE: dict[str, tuple[str, str]] = {
     'data-loss:cluster-move': ('`msk.clusterArn` changed under existing topics',
                                'none: another cluster is another stack'),
     'data-loss:topic-dropped': ('a topic in the state the stack no longer declares: a database removed from `bridge.databases`, or a shape from `shapes`',
-                                '`bridge.releaseDatabases: [<database>]` (the topic stays on the cluster, no longer managed) or `bridge.acceptDataLoss` (deleted); two `up`s. None for the four topics'),
+                                '`bridge.releaseDatabases: [<database>]` or, without fourTopics, `topics.releaseTopics: [<key>]` (the topic stays on the cluster, no longer managed), with `acceptDataLoss` too to delete it; two `up`s'),
     'data-loss:retention-cut': ('`retention.ms` lowered (or set where it was unlimited): says how many messages are older than the new limit and how old the oldest is; **allowed with a note** when the cluster shows none would go; refused when it cannot be read',
                                 '`acceptDataLoss`: applied in place, with a warning'),
     'data-loss:retention-bytes-cut': ('`retention.bytes` lowered or newly set (partition sizes cannot be read, so always refused)',

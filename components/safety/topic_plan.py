@@ -76,7 +76,8 @@ def topic_configs(spec: TopicSpec, topics: TopicsConfig) -> dict[str, str]:
 def wanted_topics(config: StackConfig) -> list[Wanted]:
     """The four topics as the settings ask for them, in catalogue order, then each database's (the bridge shape)."""
     topics, result = config.topics, []
-    for spec in CATALOG if "fourTopics" in config.shapes else ():
+    four = "fourTopics" in config.shapes
+    for spec in (s for s in CATALOG if four or s.key in topics.release_topics):
         own = topics.per_topic.get(spec.key, TopicSettings())  # type: ignore[arg-type]
         result.append(Wanted(
             spec.key, topic_resource(spec.key), topics.name_of(spec.key), own.partitions or topics.partitions,
@@ -84,7 +85,8 @@ def wanted_topics(config: StackConfig) -> list[Wanted]:
             name_from=f"topics.perTopic.{spec.key}.name" if own.name else "topics.namePrefix",
             partitions_from=f"topics.perTopic.{spec.key}.partitions" if own.partitions else "topics.partitions",
             partition_key=spec.partition_key, item=spec.key, settings_path=f"topics.perTopic.{spec.key}",
-            loss_accepted=spec.key in topics.accept_data_loss, remap_accepted=spec.key in topics.accept_key_remap))
+            loss_accepted=spec.key in topics.accept_data_loss, remap_accepted=spec.key in topics.accept_key_remap,
+            released=not four))
     return result + (database_topics(config) if "bridge" in config.shapes else [])
 
 

@@ -28,13 +28,15 @@ def validate(resource: Resource, stack: StackContext) -> list[str] | None:
         return None
     if resource.protect:
         return []
-    accepted = stack.section("topics").get("acceptDataLoss") or []
+    topics = stack.section("topics")
+    accepted = [*(topics.get("acceptDataLoss") or []), *(topics.get("releaseTopics") or [])]
     if any(resource.name.endswith(f"-{_kebab(key)}") for key in accepted if isinstance(key, str)):
         return []
     # The bridge shape's topics are named `<component>-db-<database>`: released or accepted by database.
     bridge = stack.section("bridge")
     let_go = [*(bridge.get("acceptDataLoss") or []), *(bridge.get("releaseDatabases") or [])]
-    if any(resource.name.endswith(f"-db-{db}") for db in let_go if isinstance(db, str)):
+    database = resource.name.split("-db-", 1)[1] if "-db-" in resource.name else None
+    if database is not None and database in let_go:
         return []
     topic = resource.props.get("name", resource.name)
     return [f"topic {topic!r} ({resource.name}) is not protected, so a delete or replace would destroy its "

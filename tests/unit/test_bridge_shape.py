@@ -106,6 +106,15 @@ def test_each_database_is_a_topic_with_its_own_settings_and_the_same_durable_def
     ({"bridge": {"releaseDatabases": ["orders"]}}, "bridge.releaseDatabases[0]", "still in bridge.databases"),
     ({"bridge": {"databases": ["orders", "orders"]}}, "bridge.databases", "each database at most once"),
     ({"bridge": {"partitions": 1000}}, "bridge.partitions", "topics.maxPartitions"),
+    ({"bridge": {"perDatabase": {"orders": {"configs": {"min.insync.replicas": "5"}}}}},
+     "bridge.perDatabase.orders.configs.min.insync.replicas", "at most the topic's replication factor (3)"),
+    ({"topics": {"perTopic": {"asyncCommands": {"configs": {"min.insync.replicas": "4"}}}}},
+     "topics.perTopic.asyncCommands.configs.min.insync.replicas", "at most topics.replicationFactor (3)"),
+    ({"bridge": {"topicPrefix": "__"}}, "bridge.topicPrefix", "not starting with '_'"),
+    ({"shapes": ["fourTopics"], "bridge": DELETE, "access": {"bridge": {"principals": [], "createTopics": True},
+                                                            "bridgeConsumers": {"principals": []}}},
+     "access.bridge.createTopics", "not declare"),
+    ({"topics": {"releaseTopics": ["asyncCommands"]}}, "topics.releaseTopics", "still declared"),
     ({"bridge": {"replicationFactor": 1}, "topics": {"minInsyncReplicas": 2}}, "topics.minInsyncReplicas",
      "per-database topics' replication factor (1, bridge.replicationFactor)"),
     ({"bridge": {"perDatabase": {"orders": {"configs": {"retention.ms": "1"}}}}},
@@ -181,3 +190,30 @@ def test_the_outputs_name_each_database_topic_and_the_bridge_containers_settings
     assert "bridge" in exports["clientProperties"] and "group.id must start with analytics-" in \
         exports["clientProperties"]["bridgeConsumers"]
     assert json.dumps(exports).count("ADMIN") == 0
+
+
+def test_a_bridge_only_stack_on_too_few_brokers_is_refused_naming_the_bridges_own_setting():
+    raw = merged(BRIDGE, {"shapes": ["bridge"], "topics": {"replicationFactor": 1}, "bridge": {"replicationFactor": 3},
+                          "access": {k: DELETE for k in (
+        "server", "dynamodbStreamsLambda", "externalConsumers", "externalProducers")}})
+    (said,) = _assess(raw, PriorState(), LiveCluster(True, "", brokers=1)).refusals
+    assert said.startswith("[impossible:cluster-degraded] bridge.replicationFactor = 3 (so min.insync.replicas = 2)"), said
+
+
+def test_releasing_keeps_the_configs_the_state_has_so_no_message_is_cut():
+    raw = merged(BRIDGE, {"bridge": {"databases": ["orders"], "releaseDatabases": ["billing"], "perDatabase": DELETE}})
+    thirty_days = {"retention.ms": "2592000000", "cleanup.policy": "delete"}
+    before = PriorTopic("evidentsource.billing.events", 3, 3, None, thirty_days)
+    plan = _assess(raw, PriorState(topics={"evidentsource-db-billing": before})).topics["bridge.databases.billing"]
+    assert plan.configs == thirty_days and (plan.partitions, plan.protect, plan.retain) == (3, False, True)
+
+
+def test_the_four_topics_are_let_go_only_by_name_once_the_shape_is_removed():
+    prior = PriorState(topics={"evidentsource-async-commands": PriorTopic("evidentsource-async-commands", 3, 3, None, {})})
+    bridge_only = merged(BRIDGE, {"shapes": ["bridge"], "access": {k: DELETE for k in (
+        "server", "dynamodbStreamsLambda", "externalConsumers", "externalProducers")}})
+    (said,) = _assess(bridge_only, prior).refusals
+    assert said.startswith("[data-loss:topic-dropped] shapes: fourTopics removed") and "topics.releaseTopics" in said
+    released = _assess(merged(bridge_only, {"topics": {"releaseTopics": ["asyncCommands"]}}), prior)
+    plan = released.topics["asyncCommands"]
+    assert not released.refusals and (plan.protect, plan.retain) == (False, True)

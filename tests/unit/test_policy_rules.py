@@ -60,6 +60,9 @@ def test_topics_protected_lets_go_only_of_the_databases_the_bridge_section_relea
     assert topics_protected.validate(topic(False, name="evidentsource-db-legacy"), stack) == []
     assert topics_protected.validate(topic(False, name="evidentsource-db-gone"), stack) == []
     assert topics_protected.validate(topic(False, name="evidentsource-db-orders"), stack) != []
+    assert topics_protected.validate(topic(False, name="evidentsource-db-x-db-legacy"), stack) != []
+    released = StackContext("dev", {"topics": {"releaseTopics": ["databaseEvents"]}})
+    assert topics_protected.validate(topic(False), released) == []
 
 
 def test_iam_confined_refuses_every_topic_of_the_cluster_but_takes_a_prefix():

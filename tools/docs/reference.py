@@ -103,6 +103,11 @@ def settings_page() -> str:
         definition = defs[model]
         lines += ["", f"## {model}", "", "| key | type | default | allowed | what it does | example |",
                   "|---|---|---|---|---|---|"]
+        if "properties" not in definition:  # a list as the whole value (`shapes`)
+            key = next(k.rsplit(":", 1)[-1] for k, m in sections.items() if m == model)
+            lines.append(f"| `{key}` (the whole value) | {_type(definition, defs)} | "
+                         f"`{json.dumps(definition.get('default'))}` | {_allowed(definition.get('items', {}))} | "
+                         f"{definition.get('description', '')} | `{key}: {json.dumps(definition.get('default'))}` |")
         for key, prop in definition.get("properties", {}).items():
             refs = [prop.get("$ref", "")] + [p.get("$ref", "") for p in prop.get("anyOf", [])] + \
                 [prop.get("additionalProperties", {}).get("$ref", "") if isinstance(prop.get("additionalProperties"),

@@ -44,7 +44,7 @@ def kafka_drift(config: StackConfig) -> list[str]:
     wanted = wanted_topics(config)
     admin = admin_adapter.client(live_cluster.client_settings(config, config.cluster.live_check_timeout_seconds),
                                  config.cluster.live_check_timeout_seconds, shared=False)
-    for w in wanted:
+    for w in (w for w in wanted if not w.released):  # a released topic is being let go: not the stack's to repair
         have = live.topics.get(w.name)
         if have is None:
             lines.append(f"missing    topic {w.name!r} ({w.key})")

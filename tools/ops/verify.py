@@ -146,8 +146,10 @@ def checks(access: RoleAccess, principal: str, settings: dict, topics: dict[str,
     reads = sorted(reached(access.topics("consume")))
     written = sorted(reached(access.topics("produce")))
     granted = reached([g for g in access.grants if g.resource_type == "topic"])
-    # A name no grant reaches (nothing is created: reading and writing it are denied before it could be).
-    outside = f"evidentsource-verify-outside-{uuid.uuid4().hex[:8]}"
+    # A name no grant reaches, not even a prefix (nothing is created: reading and writing it are denied first).
+    prefixes = [g.name for g in access.grants if g.resource_type == "topic" and g.prefixed]
+    outside = next(name for name in (f"{start}verify-outside-{uuid.uuid4().hex[:8]}" for start in (
+        "evidentsource-", "evidentsource-kafka-", "x-", "y-")) if not any(name.startswith(p) for p in prefixes))
     groups = [g for g in access.grants if g.resource_type == "group"]
     own_group = next((f"{g.name}verify-{uuid.uuid4().hex[:6]}" for g in groups if g.prefixed),
                      f"evidentsource-verify-{uuid.uuid4().hex[:6]}" if groups else None)
