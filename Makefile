@@ -7,7 +7,7 @@ PY      := .venv/bin/python
 PULUMI  := tools/pulumi
 STACK   ?= dev
 
-.PHONY: up verify drift preview down test unit layers bench adopt bootstrap broker
+.PHONY: up verify drift preview down test unit layers bench bench-bridge adopt bootstrap broker
 
 # STACK=local-secure: the staging shape on a local three-node TLS cluster instead of the dev broker.
 SECURE  := $(filter local-secure,$(STACK))
@@ -65,6 +65,10 @@ broker: bootstrap
 ##        at 10/100/500 consumers (~18 min, own brokers; not part of test)
 bench: bootstrap
 	$(PY) -m bench.run --out bench/results
+
+## bench-bridge: the bridge shape at scale (10, 100, 300 databases: up, no-op preview, one added, destroy)
+bench-bridge: bootstrap
+	$(PY) -m bench.bridge --out bench/results
 
 ## adopt: write a `pulumi import --file` document for what the cluster already has (STACK=staging make adopt)
 adopt: bootstrap

@@ -110,3 +110,11 @@ def test_markdown_report_is_well_formed(results):
 
 def test_plot_is_a_png(results):
     assert (results / "bench.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_bridge_benchmark_runs_end_to_end_and_reports_each_command(tmp_path):
+    from bench import bridge
+    assert bridge.main(["--databases", "2", "--out", str(tmp_path)]) == 0
+    rows = [cells(line) for line in (tmp_path / "bridge.md").read_text().splitlines() if line.startswith("| 2 |")]
+    assert [r[1] for r in rows] == ["up", "preview, no change", "up, one database added", "destroy"]
+    assert all(float(r[2]) > 0 and int(r[3]) > 0 for r in rows), rows
