@@ -127,7 +127,7 @@ def principal_passwords(d: Draft, p: Problems) -> None:
     users = _users(d)
     if users is None:
         return  # a role's principals are not a list of names: which users there are is not known
-    server_empty = d.access is not INVALID and not d.access.server.principals
+    server_empty = d.access is not INVALID and not d.access.server.principals and "fourTopics" in d.shapes.root
     for user in sorted(set(given) - set(users)):
         cause = (" If User:{u} was the server's principal, access.server.principals is now empty: EvidentSource's own "
                  "server would have no access at all".format(u=user) if server_empty and users else "")

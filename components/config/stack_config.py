@@ -55,7 +55,9 @@ class StackConfig:
         """The stack's access model; `topic_names` (key -> name) when a run declares other names than the
         settings ask for (data safety keeps a topic as it is in the run that lifts its protection)."""
         settings = {key: role.for_model() for key, role in self.access.roles().items()}
-        return access_model.build(self.enforcer, settings, {**self.topic_names(), **(topic_names or {})},
+        declared = {k: v for k, v in (topic_names or {}).items()  # a released four topic is no longer the model's
+                    if "fourTopics" in self.shapes or bridge.database_of(k) is not None}
+        return access_model.build(self.enforcer, settings, {**self.topic_names(), **declared},
                                   self.bridge_topics(topic_names))
 
     @cached_property

@@ -648,3 +648,56 @@ def test_a_database_removed_is_refused_and_once_released_its_topic_stays_with_it
         assert read_all(admin_settings(info), billing) == kept
     finally:
         clean_up(stack, info, run)
+
+
+# --- 7. from the four topics to the bridge: the four topics let go, by name, with their messages ---------------
+
+def test_moving_to_the_bridge_lets_go_of_the_four_topics_only_by_name_and_keeps_their_messages(project, secure_cluster):
+    info, run = secure_cluster, new_run()
+    stack, outputs = deploy_own(project, info, run)
+    try:
+        four = output(outputs, keys.TOPIC_NAMES)
+        server = role_client(outputs, run, "server").librdkafka()
+        producer = Producer(server)
+        for topic in four.values():
+            producer.produce(topic, key=b"k", value=b"kept")
+        assert producer.flush(30) == 0, "the server's writes to the four topics were not delivered"
+        kept = {t: read_all(admin_settings(info), t) for t in four.values()}
+        assert all(len(records) == 1 for records in kept.values()), kept
+        before, state = cluster_facts(info, run), recorded(stack)
+
+        raw = settings(info, run)  # the four roles out, the shape out: refused while the state holds the four topics
+        raw["shapes"] = ["bridge"]
+        for role in ("server", "externalConsumers", "externalProducers"):
+            raw["access"].pop(role)
+            stack.remove_config(f"{NS}:principalPasswords.{user(run, role)}", path=True)
+        set_section(stack, "access", raw["access"])
+        set_section(stack, "shapes", raw["shapes"])
+        topics = {k: v for k, v in raw["topics"].items() if k not in ("namePrefix",)}
+        set_section(stack, "topics", topics)
+        for text in refused_by_both(stack):
+            flat = " ".join(text.split())
+            assert "[data-loss:topic-dropped]" in flat and "topics.releaseTopics" in flat, tail(text)
+        assert cluster_facts(info, run) == before and recorded(stack) == state, "the refused runs changed something"
+
+        topics["releaseTopics"] = sorted(four)
+        topics["namePrefix"] = f"{run}-"
+        set_section(stack, "topics", topics)
+        for attempt in (1, 2):
+            result = up(stack, f"the release of the four topics (run {attempt})")
+            assert result.summary.result == "succeeded"
+        assert set(stack.preview().change_summary) == {"same"}, "two `up`s did not finish the release"
+        after = cluster_facts(info, run)
+        for topic in four.values():  # each topic where it was, with its id, settings and every message
+            assert after["topics"][topic] == before["topics"][topic], changes(before, after)
+            assert read_all(admin_settings(info), topic) == kept[topic], f"{topic}'s messages changed"
+        names = state_names(stack)
+        assert not {keys.topic_resource(k) for k in four} & set(names), \
+            f"the stack still manages one of the four topics: {names}"
+        gone = {f"User:{user(run, r)}" for r in ("server", "externalConsumers", "externalProducers")}
+        assert not [b for b in ours(info, f"{run}-", run) if b.principal in gone], "the four roles' grants remain"
+        bridge_after = role_client(outputs_of(result), run, "bridge").librdkafka()
+        sent, reports = bridge_write(bridge_after, bridge_topics_of(outputs_of(result), run), 2)
+        assert all(err is None for err, _, _ in reports.values()), "the bridge lost its access in the move"
+    finally:
+        clean_up(stack, info, run)

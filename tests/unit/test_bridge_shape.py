@@ -217,3 +217,14 @@ def test_the_four_topics_are_let_go_only_by_name_once_the_shape_is_removed():
     released = _assess(merged(bridge_only, {"topics": {"releaseTopics": ["asyncCommands"]}}), prior)
     plan = released.topics["asyncCommands"]
     assert not released.refusals and (plan.protect, plan.retain) == (False, True)
+
+
+def test_released_four_topics_are_not_the_access_models_and_no_server_is_asked_for():
+    bridge_only = merged(BRIDGE, {"shapes": ["bridge"], "topics": {"releaseTopics": ["asyncCommands"]},
+                                  "access": {k: DELETE for k in (
+                                      "server", "dynamodbStreamsLambda", "externalConsumers", "externalProducers")}})
+    model = load.parse(bridge_only).access_model({"asyncCommands": "evidentsource-async-commands"})
+    assert [r.role.key for r in model.roles] == ["bridge", "bridgeConsumers"]
+    leftover = merged(bridge_only, {"principalPasswords": {"evidentsource": "pw"}})
+    said = problems(leftover)
+    assert "principalPasswords.evidentsource" in said and "own server would have no access" not in said, said
