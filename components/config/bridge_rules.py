@@ -3,6 +3,8 @@ bridge's topics legal, apart from every other role's topics and groups, and each
 
 from __future__ import annotations
 
+from pydantic.alias_generators import to_snake
+
 from components.config.rules import INVALID, Draft, Problems, check
 from components.config.schema import topic_name
 from components.config.topic_rules import CONFIG_ALIASES
@@ -29,10 +31,10 @@ def settings_of_a_declared_shape(d: Draft, p: Problems) -> None:
                   f"stack does not declare (shapes: {shapes}): add {shape} to {_ns('shapes')}, or remove them")
     if "bridge" not in shapes:
         for role in ("bridge", "bridgeConsumers"):
-            settings = getattr(d.access, _snake(role))
+            settings = getattr(d.access, to_snake(role))
             set_here = sorted(settings.key(f) for f in settings.model_fields_set if f != "principals")
             if set_here:
-                p.add(f"access.{role}.{set_here[0]}", getattr(settings, _snake(set_here[0])), f"access.{role} belongs "
+                p.add(f"access.{role}.{set_here[0]}", getattr(settings, to_snake(set_here[0])), f"access.{role} belongs "
                       f"to the bridge shape, which this stack does not declare (shapes: {shapes}): add bridge to "
                       f"{_ns('shapes')}, or remove it")
     released = d.topics.release_topics
@@ -49,10 +51,6 @@ def settings_of_a_declared_shape(d: Draft, p: Problems) -> None:
             if key not in released:
                 p.add(f"topics.acceptDataLoss[{i}]", key, f"the four topics are not declared (shapes: {shapes}): only "
                       "a topic listed in topics.releaseTopics may be named here")
-
-
-def _snake(key: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
 
 
 def _ns(key: str) -> str:

@@ -43,6 +43,18 @@ def duration_ms(value: str | int) -> int:
     return int(match.group(1)) * UNIT_MS[match.group(2)]
 
 
+def retention_check(value: Any) -> Any:
+    """A retention setting, checked as a whole: one message for any wrong value, not one per member of its union."""
+    if value is not None:
+        duration_ms(value)
+    return value
+
+
+def min_isr_for(replication_factor: int) -> int:
+    """The durable default that scales with RF: RF 1 -> 1, RF 2 -> 1, RF >= 3 -> 2."""
+    return min(2, max(1, replication_factor - 1))
+
+
 def number(allowed: str, ok: Callable[[Any], bool], *types: type) -> BeforeValidator:
     """Strict numbers: of `types` only (never true/false, a decimal where a whole number belongs, or a quoted
     number), and `ok`; otherwise one message, `allowed`, saying why where the type is wrong."""

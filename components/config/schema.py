@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, fi
 from pydantic.alias_generators import to_camel
 
 from components.config.formats import (BRIDGE_PREFIX, DATABASE, DATABASE_FORM, DURATION_JSON, PLACEHOLDER, Count,
-                                       distinct, duration_ms, is_placeholder, number, pattern, prefix_check, topic_name)
+                                       distinct, duration_ms, is_placeholder, min_isr_for, number, pattern, prefix_check,
+                                       retention_check, topic_name)
 from components.model import access_model, bridge
 from components.model.arns import IAM_ROLE_ARN, MskClusterArn
 from components.model.catalog import BY_KEY
@@ -83,12 +84,7 @@ class TopicTuning(_Model):
     retention: Annotated[str | int | None, DURATION_JSON] = None
     configs: dict[str, str] = {}
 
-    @field_validator("retention", mode="before")
-    @classmethod
-    def _retention(cls, v: Any) -> Any:
-        if v is not None:
-            duration_ms(v)  # one message for any wrong value, not one per member of the union
-        return v
+    _retention = field_validator("retention", mode="before")(retention_check)
 
     @field_validator("configs", mode="before")
     @classmethod
@@ -128,7 +124,7 @@ class TopicsConfig(_Model):
         """Durable default that scales with RF: RF 1 -> 1, RF 2 -> 1, RF >= 3 -> 2."""
         if self.min_insync_replicas is not None:
             return self.min_insync_replicas
-        return min(2, max(1, self.replication_factor - 1))
+        return min_isr_for(self.replication_factor)
 
     def name_of(self, key: str) -> str:
         explicit = self.per_topic.get(key, TopicSettings()).name  # type: ignore[arg-type]
@@ -285,7 +281,7 @@ class BridgeConfig(_Model):
     _prefix = field_validator("topic_prefix")(pattern(BRIDGE_PREFIX, "1-200 characters of A-Z a-z 0-9 . _ -, not starting "
                                                       "with '_' (Kafka's and MSK's internal topics do), e.g. evidentsource."))
     _names = field_validator("databases", "accept_data_loss", "accept_key_remap", "release_databases")(distinct("database"))
-    _retention = field_validator("retention", mode="before")(TopicTuning._retention.__func__)
+    _retention = field_validator("retention", mode="before")(retention_check)
 
 
 SECTIONS: dict[str, type[BaseModel]] = {"cluster": ClusterConfig, "topics": TopicsConfig, "msk": MskConfig,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from components.model.access_model import AccessModel
 from components.model.acl_bindings import AclBinding
 from components.safety import access_messages
-from components.safety.acl_adoption import unmanaged
+from components.safety.acl_adoption import stack_prefixes, unmanaged
 from components.safety.prior_state import PriorState
 
 
@@ -54,15 +54,6 @@ def owned(b: AclBinding, topics: set[str], prefixes: Mapping[str, set[str]]) -> 
     return kind is not None and any(b.resource_name.startswith(p) for p in prefixes.get(kind, ()) if p)
 
 
-def _prefixes(model: AccessModel) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {"topic": set(), "group": set(), "transactional-id": set()}
-    for access in model.roles:
-        for grant in access.grants:
-            if grant.resource_type in found and grant.prefixed:
-                found[grant.resource_type].add(grant.name)
-    return found
-
-
 def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: PriorState,
               live: frozenset[AclBinding] | None, topics: Iterable[str], remove: bool,
               login: str | None = None) -> AccessPlan:
@@ -85,7 +76,7 @@ def plan_acls(model: AccessModel, held: Mapping[str, list[AclBinding]], prior: P
     if live is not None:
         found = [b for b in unmanaged({b.import_id: b for b in declared}, {b.import_id for b in live}
                                       - prior.acl_ids, model, topics, login) if b not in retired]
-    mine, prefixes = set(topics), _prefixes(model)
+    mine, prefixes = set(topics), stack_prefixes(model)
     removed = {b for b in found if owned(b, mine, prefixes)} if remove and first is not None else set()
     warnings = [access_messages.unmanaged_binding(b, "remove" if b in removed else "outside" if remove else "report")
                 for b in found]

@@ -26,6 +26,16 @@ def adopted(bindings: Mapping[str, AclBinding], prior: PriorState,
                   if b.import_id not in prior.acl_ids and b.import_id in live.acl_ids), []
 
 
+def stack_prefixes(model: AccessModel) -> dict[str, set[str]]:
+    """The prefixes the stack's roles are granted, by resource type: topic (the bridge's), group, transactional id."""
+    found: dict[str, set[str]] = {"topic": set(), "group": set(), "transactional-id": set()}
+    for access in model.roles:
+        for grant in access.grants:
+            if grant.resource_type in found and grant.prefixed:
+                found[grant.resource_type].add(grant.name)
+    return found
+
+
 def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model: AccessModel,
               topic_names: Iterable[str], login: str | None = None) -> list[AclBinding]:
     """The bindings on the cluster that touch what the stack manages (one of its topics, a group or
@@ -34,11 +44,7 @@ def unmanaged(declared: Mapping[str, AclBinding], live_ids: Iterable[str], model
     manage the stack, given by the cluster's admin, and removing them would lock the stack out."""
     declared_ids = {b.import_id for b in declared.values()}
     topics = set(topic_names)
-    prefixes: dict[str, set[str]] = {"topic": set(), "group": set(), "transactional-id": set()}  # topic: the bridge's
-    for access in model.roles:
-        for grant in access.grants:
-            if grant.resource_type in prefixes and grant.prefixed:
-                prefixes[grant.resource_type].add(grant.name)
+    prefixes = stack_prefixes(model)
     principals = set(model.principals())
 
     def covers(b: AclBinding, name: str, prefix: bool) -> bool:

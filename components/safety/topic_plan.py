@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from components.config.formats import min_isr_for
 from components.config.schema import TopicSettings, TopicsConfig, TopicTuning, duration_ms
 from components.config.stack_config import StackConfig
 from components.model import bridge
@@ -60,17 +61,23 @@ class TopicPlan:
     ignore_changes: tuple[str, ...] = ()
 
 
-def topic_configs(spec: TopicSpec, topics: TopicsConfig) -> dict[str, str]:
-    """The full config map of one topic: durable defaults, retention, then per-topic extras."""
-    own = topics.per_topic.get(spec.key, TopicSettings())  # type: ignore[arg-type]
-    retention = duration_ms(own.retention) if own.retention is not None else spec.retention_ms
+def durable_configs(own: TopicTuning, retention_ms: int, min_isr: int) -> dict[str, str]:
+    """The full config map of one topic: durable defaults, its retention (unless its own settings give one),
+    then its own extras. The four topics' and each database's alike."""
+    retention = duration_ms(own.retention) if own.retention is not None else retention_ms
     return {
         "cleanup.policy": "delete",
-        "min.insync.replicas": str(topics.effective_min_isr()),
+        "min.insync.replicas": str(min_isr),
         "retention.ms": str(retention),
         "unclean.leader.election.enable": "false",
         **own.configs,
     }
+
+
+def topic_configs(spec: TopicSpec, topics: TopicsConfig) -> dict[str, str]:
+    """One of the four topics' config map."""
+    own = topics.per_topic.get(spec.key, TopicSettings())  # type: ignore[arg-type]
+    return durable_configs(own, spec.retention_ms, topics.effective_min_isr())
 
 
 def wanted_topics(config: StackConfig) -> list[Wanted]:
@@ -94,14 +101,12 @@ def database_topics(config: StackConfig) -> list[Wanted]:
     """Each database's topic (the bridge shape), in the order the stack lists them; those it released after them."""
     b, t = config.bridge, config.topics
     rf = b.replication_factor or t.replication_factor
-    min_isr = b.min_insync_replicas or t.min_insync_replicas or min(2, max(1, rf - 1))
+    min_isr = b.min_insync_replicas or t.min_insync_replicas or min_isr_for(rf)
+    retention_ms = duration_ms(b.retention) if b.retention is not None else bridge.RETENTION_MS
     result = []
     for db in [*b.databases, *b.release_databases]:
         own = b.per_database.get(db, TopicTuning())
-        retention = own.retention if own.retention is not None else b.retention
-        configs = {"cleanup.policy": "delete", "min.insync.replicas": str(min_isr),
-                   "retention.ms": str(duration_ms(retention) if retention is not None else bridge.RETENTION_MS),
-                   "unclean.leader.election.enable": "false", **own.configs}
+        configs = durable_configs(own, retention_ms, min_isr)
         result.append(Wanted(
             bridge.topic_key(db), database_topic_resource(db), bridge.topic_name(b.topic_prefix, db),
             own.partitions or b.partitions or t.partitions, rf, configs, name_from="bridge.topicPrefix",

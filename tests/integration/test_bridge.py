@@ -19,6 +19,7 @@ Steps 2-4 share one module-scoped stack; 5 and 6 each deploy their own. The clus
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -540,16 +541,20 @@ def test_only_the_bridge_writes_and_only_bridge_consumers_read_the_per_database_
 
 # --- 5. a partition increase: a key remap, refused until accepted ----------------------------------------------
 
-def deploy_own(project, info: dict, run: str):
-    stack, passwords = new_stack(project, info, settings(info, run))
-    outputs = outputs_of(up(stack, "the [fourTopics, bridge] stack"))
-    return stack, outputs
+@contextlib.contextmanager
+def own_stack(project, info: dict):
+    """A deployed [fourTopics, bridge] stack of a run's own, (run, stack, outputs), cleaned up afterwards."""
+    run = new_run()
+    stack, _ = new_stack(project, info, settings(info, run))
+    try:
+        yield run, stack, outputs_of(up(stack, "the [fourTopics, bridge] stack"))
+    finally:
+        clean_up(stack, info, run)
 
 
 def test_a_partition_increase_on_a_database_topic_is_refused_until_its_key_remap_is_accepted(project, secure_cluster):
-    info, run = secure_cluster, new_run()
-    stack, outputs = deploy_own(project, info, run)
-    try:
+    info = secure_cluster
+    with own_stack(project, info) as (run, stack, outputs):
         topics = bridge_topics_of(outputs, run)
         sent, reports = bridge_write(role_client(outputs, run, "bridge").librdkafka(), topics, 10)
         assert all(err is None for err, _, _ in reports.values()), "the bridge's writes were refused"
@@ -589,16 +594,13 @@ def test_a_partition_increase_on_a_database_topic_is_refused_until_its_key_remap
         assert after["acls"] == before["acls"] and after["scram users"] == before["scram users"]
         changes = stack.preview().change_summary
         assert set(changes) == {"same"}, changes
-    finally:
-        clean_up(stack, info, run)
 
 
 # --- 6. a database removed: refused; released: the topic stays --------------------------------------------------
 
 def test_a_database_removed_is_refused_and_once_released_its_topic_stays_with_its_messages(project, secure_cluster):
-    info, run = secure_cluster, new_run()
-    stack, outputs = deploy_own(project, info, run)
-    try:
+    info = secure_cluster
+    with own_stack(project, info) as (run, stack, outputs):
         topics = bridge_topics_of(outputs, run)
         billing = topics["billing"]
         sent, reports = bridge_write(role_client(outputs, run, "bridge").librdkafka(), topics, 10)
@@ -646,16 +648,13 @@ def test_a_database_removed_is_refused_and_once_released_its_topic_stays_with_it
         left = topics_of(info, run)
         assert billing in left and topics["orders"] not in left, left
         assert read_all(admin_settings(info), billing) == kept
-    finally:
-        clean_up(stack, info, run)
 
 
 # --- 7. from the four topics to the bridge: the four topics let go, by name, with their messages ---------------
 
 def test_moving_to_the_bridge_lets_go_of_the_four_topics_only_by_name_and_keeps_their_messages(project, secure_cluster):
-    info, run = secure_cluster, new_run()
-    stack, outputs = deploy_own(project, info, run)
-    try:
+    info = secure_cluster
+    with own_stack(project, info) as (run, stack, outputs):
         four = output(outputs, keys.TOPIC_NAMES)
         server = role_client(outputs, run, "server").librdkafka()
         producer = Producer(server)
@@ -699,5 +698,3 @@ def test_moving_to_the_bridge_lets_go_of_the_four_topics_only_by_name_and_keeps_
         bridge_after = role_client(outputs_of(result), run, "bridge").librdkafka()
         sent, reports = bridge_write(bridge_after, bridge_topics_of(outputs_of(result), run), 2)
         assert all(err is None for err, _, _ in reports.values()), "the bridge lost its access in the move"
-    finally:
-        clean_up(stack, info, run)
