@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
@@ -155,14 +156,13 @@ class Admin:
         return f"{type(exc).__name__}: {exc}"
 
     def settle(self, futures: Mapping[K, Any], done_if: frozenset[int] = frozenset()) -> tuple[dict[K, Any], dict[K, str]]:
-        """(results, failures) of one batch: every item's result, or why it failed (a Kafka error whose code is
-        in `done_if` means the item is already as asked: a result of None)."""
+        """Each item's result, or why it failed (a code in `done_if`: as asked, None), by one deadline for all."""
         from confluent_kafka import KafkaException
-        results: dict[K, Any] = {}
-        failures: dict[K, str] = {}
+        results, failures = {}, {}  # type: dict[K, Any], dict[K, str]
+        deadline = time.monotonic() + self.timeout + 1  # a silent broker costs the time-out once, not per item
         for key, future in futures.items():
             try:
-                results[key] = future.result(timeout=self.timeout + 1)
+                results[key] = future.result(timeout=max(0.0, deadline - time.monotonic()))
             except KafkaException as exc:
                 if exc.args[0].code() in done_if:
                     results[key] = None
