@@ -99,7 +99,7 @@ class Project:
         """Copy the program (the working tree, or git `ref`) to root; its engine env uses the state dir."""
         throwaway.copy_program(root, ref)
         state.mkdir(parents=True, exist_ok=True)
-        env = projectenv.engine_env({**os.environ, "PULUMI_BACKEND_URL": state.as_uri(),
+        env = projectenv.engine_env({**os.environ, "PULUMI_BACKEND_URL": projectenv.file_backend_url(state),
                                      "PULUMI_CONFIG_PASSPHRASE": "bench-only-passphrase"})
         return cls(root, {**env, **engine_env})
 

@@ -30,7 +30,7 @@ def engine_env() -> dict[str, str]:
     # Tests keep their state apart from the developer's `make up` state.
     state = PROJECT / ".local" / "test-state"
     state.mkdir(parents=True, exist_ok=True)
-    env["PULUMI_BACKEND_URL"] = state.as_uri()
+    env["PULUMI_BACKEND_URL"] = projectenv.file_backend_url(state)
     env["PULUMI_CONFIG_PASSPHRASE"] = "test-only-passphrase"
     os.environ.update(env)
     return env

@@ -86,6 +86,26 @@ def test_counts_are_the_work_each_procedure_really_does(results):
         entries[("floor", 2)]}
 
 
+def printed(text: str) -> tuple[float, float]:
+    """The values a number printed as `text` may have had before rounding (half a unit of its last digit)."""
+    decimals = len(text.partition(".")[2])
+    half = 0.5 * 10 ** -decimals
+    return float(text) - half, float(text) + half
+
+
+def ratio_agrees(ours: str, theirs: str, ratio: str) -> bool:
+    """Whether `ratio` (printed) can be the quotient of the values printed as `ours` and `theirs`."""
+    (ours_low, ours_high), (theirs_low, theirs_high), (low, high) = printed(ours), printed(theirs), printed(ratio)
+    return ours_low / theirs_high <= high and low <= ours_high / theirs_low
+
+
+def test_a_ratio_is_checked_against_what_its_printed_medians_allow():
+    assert ratio_agrees("1.27", "0.21", "5.91")  # what CI printed: 1.27 / 0.21 is 6.05, the raw medians gave 5.91
+    assert ratio_agrees("12.40", "3.10", "4.00")
+    assert not ratio_agrees("1.27", "0.21", "5.30") and not ratio_agrees("1.27", "0.21", "6.50")
+    assert not ratio_agrees("12.40", "3.10", "4.10")
+
+
 def test_markdown_report_is_well_formed(results):
     markdown = (results / "bench.md").read_text()
     assert markdown.startswith("# Benchmark")
@@ -103,8 +123,8 @@ def test_markdown_report_is_well_formed(results):
     # One row per paired measurement at the scale step, the ratio computed from the two medians.
     assert [row[0] for row in pairs[1:]] == ["from empty, each CLI's defaults", "no-op, no refresh",
                                              "no-op, with refresh", "one change, no refresh"]
-    for row in pairs[1:]:
-        assert abs(float(row[3]) / float(row[4]) - float(row[5].rstrip("x"))) < 0.02 * float(row[5].rstrip("x")) + 0.01
+    for row in pairs[1:]:  # the ratio of the unrounded medians: within what the two printed ones allow
+        assert ratio_agrees(row[3], row[4], row[5].removesuffix("x")), row
     assert len(peer_targets) == 1 + 5 and {row[2] for row in peer_targets[1:]} == {"not measured"}  # no 10 or 500
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.toolchain import projectenv
+
 PROJECT = Path(__file__).resolve().parents[2]
 PAGES = ["consumers.md", "rotate-passwords.md", "drift.md", "recover.md", "upgrade-rollback.md",
          "pull-requests.md", "adopt.md", "bridge.md"]  # the order they run in: each starts from a deployed stack
@@ -62,7 +64,7 @@ def sandbox(tmp_path_factory, engine_env):
     (root / ".local").mkdir()
     shutil.copy(PROJECT / ".local" / "engine.json", root / ".local" / "engine.json")
     state = tmp_path_factory.mktemp("handbook-state")
-    env = {**engine_env, "PULUMI_BACKEND_URL": state.as_uri(), "PULUMI_CONFIG_PASSPHRASE": ""}
+    env = {**engine_env, "PULUMI_BACKEND_URL": projectenv.file_backend_url(state), "PULUMI_CONFIG_PASSPHRASE": ""}
     env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
     yield root, env
     subprocess.run(["make", "down"], cwd=root, env=env, capture_output=True, timeout=300)

@@ -237,7 +237,7 @@ def record_written(path: Path) -> bool:
 
 def record_saved(stack) -> bool:
     """Whether the file backend's checkpoint holds the access record (read whole: a kill mid-write would truncate it)."""
-    backend = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    backend = projectenv.file_backend_dir(os.environ["PULUMI_BACKEND_URL"])
     for path in backend.glob(f".pulumi/stacks/*/{stack.name}.json"):
         try:
             resources = json.loads(path.read_text())["checkpoint"]["latest"]["resources"]
@@ -341,7 +341,7 @@ def wrapped(stack, *args: str) -> subprocess.CompletedProcess:
 
 def stored_state(stack) -> str:
     """The stack's checkpoint as the file backend stores it (encrypted secrets; `stack export` would decrypt them)."""
-    backend = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    backend = projectenv.file_backend_dir(os.environ["PULUMI_BACKEND_URL"])
     (path,) = backend.glob(f".pulumi/stacks/*/{stack.name}.json")
     return path.read_text()
 

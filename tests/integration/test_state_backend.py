@@ -33,6 +33,7 @@ from pulumi import automation as auto
 from components.model.catalog import CATALOG
 from components.model.names import NAMESPACE
 from tests.support.s3_backend import S3Backend
+from tools.toolchain import projectenv
 from test_data_safety_messages import (count, produce_known, record, snapshot, topic_facts, topics_with_prefix)
 
 pytestmark = pytest.mark.timeout(900)
@@ -134,7 +135,7 @@ def test_up_keeps_its_state_in_the_bucket_then_noop_then_destroy(s3, s3_stack, p
          "pulumi:providers:pulumi"])
     assert not saved.get("pending_operations")
     assert s3.keys(".pulumi/locks/") == []  # the run's lock is gone with it
-    file_state = Path(engine_env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    file_state = projectenv.file_backend_dir(engine_env["PULUMI_BACKEND_URL"])
     assert not list(file_state.glob(f".pulumi/stacks/*/{stack.name}.json*"))  # nothing went to the file backend
 
     second = stack.up()

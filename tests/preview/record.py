@@ -64,7 +64,7 @@ class Recorder:
         self.work, self.info = work, info
         self.program = throwaway.copy_program(work / "program", ref)
         self.env = projectenv.engine_env()
-        self.env |= {"PULUMI_BACKEND_URL": (work / "state").as_uri(), "PULUMI_CONFIG_PASSPHRASE": "recording"}
+        self.env |= {"PULUMI_BACKEND_URL": projectenv.file_backend_url(work / "state"), "PULUMI_CONFIG_PASSPHRASE": "recording"}
         (work / "state").mkdir()
 
     def pulumi(self, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -21,6 +22,12 @@ ENGINE_RECORD = LOCAL / "engine.json"
 PULUMI_VERSION = "3.259.0"
 KAFKA_PLUGIN_VERSION = "3.13.3"
 ACTIONLINT_VERSION = "v1.7.12"  # checks .github/workflows in the test suite
+
+# A file backend writes each blob to a temporary file and renames it into place, but gocloud's fileblob writes
+# the blob's metadata sidecar (`<blob>.attrs`) in place: a run killed at that instant leaves it empty, and every
+# later command on the stack fails with `failed to load checkpoint: EOF`. Pulumi reads none of that metadata
+# (gocloud gives defaults when there is no sidecar), so the project opens its file backends without it.
+FILE_BACKEND_OPTIONS = "?metadata=skip"
 
 
 def cache_root() -> Path:
@@ -50,13 +57,34 @@ def engine_bin_dir() -> Path | None:
     return Path(record["bin_dir"]) if record.get("bin_dir") else None
 
 
+def file_backend_url(directory: Path) -> str:
+    """The URL of a file backend in `directory`, as the project opens it (no metadata sidecars)."""
+    return directory.resolve().as_uri() + FILE_BACKEND_OPTIONS
+
+
+def file_backend_dir(url: str) -> Path | None:
+    """The directory of a `file://` backend URL (`file:///abs`, `file://~/x`, `file://./x`), or None for another."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    return Path(urllib.parse.unquote(parts.netloc + parts.path)).expanduser()
+
+
+def login_url(env: dict[str, str] | None = None) -> str:
+    """The backend pulumi will use: PULUMI_BACKEND_URL, else the one `pulumi login` chose, else ''."""
+    env = os.environ if env is None else env
+    if env.get("PULUMI_BACKEND_URL"):
+        return env["PULUMI_BACKEND_URL"]
+    home = Path(env.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    try:
+        return str(json.loads((home / "credentials.json").read_text()).get("current") or "")
+    except (FileNotFoundError, ValueError):
+        return ""
+
+
 def _logged_in_elsewhere() -> bool:
     """True when the user ran `pulumi login` to some backend: we then leave the choice to them."""
-    home = Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
-    try:
-        return bool(json.loads((home / "credentials.json").read_text()).get("current"))
-    except (FileNotFoundError, ValueError):
-        return False
+    return bool(login_url({k: v for k, v in os.environ.items() if k != "PULUMI_BACKEND_URL"}))
 
 
 def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -74,7 +102,7 @@ def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
     if "PULUMI_BACKEND_URL" not in env and not _logged_in_elsewhere():
         STATE_DIR.mkdir(exist_ok=True)
-        env["PULUMI_BACKEND_URL"] = STATE_DIR.as_uri()
+        env["PULUMI_BACKEND_URL"] = file_backend_url(STATE_DIR)
         # The local default state is a laptop's; its stacks use an empty passphrase
         # unless the user gives one. Real backends bring their own secrets provider.
         if "PULUMI_CONFIG_PASSPHRASE_FILE" not in env:
