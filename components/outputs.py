@@ -78,6 +78,8 @@ def bridge_environment(config: StackConfig, access: RoleAccess) -> dict[str, str
         env["KAFKA_SASL_MECHANISM"] = c.sasl_mechanism
     if c.sasl_mechanism in jaas.MODULE_FOR_MECHANISM and len(users) == 1:
         env["KAFKA_SASL_USERNAME"] = users[0]
+    if c.security_protocol == "SSL" and len(users) == 1:  # mTLS: the subject the bridge's own certificate must carry
+        env["KAFKA_SSL_CERTIFICATE_SUBJECT"] = users[0]
     if c.aws_region:
         env["AWS_REGION"] = c.aws_region
     if c.tls and c.ca_cert:  # the stack's CA, as a file path or as the PEM text itself

@@ -130,6 +130,33 @@ def test_main_deploys_staging_then_production_behind_its_environment():
     assert commands.index(gate) < next(i for i, c in enumerate(commands) if c.startswith("pulumi up"))
 
 
+def test_the_bridge_pages_ci_snippet_fits_the_workflows(tmp_path):
+    """docs/operations/bridge.md shows how to wire the bridge stack in; applied to the workflows, actionlint passes."""
+    page = (PROJECT / "docs" / "operations" / "bridge.md").read_text()
+    (snippet,) = re.findall(r"^```yaml\n(.*?)^```", page, flags=re.S | re.M)
+    matrix, job = re.split(r"^# .github/workflows/deploy.yml.*\n", snippet.split("\n", 1)[1], flags=re.M)
+    assert yaml.safe_load(matrix) == [{"stack": "bridge", "aws": True}]
+    bridge, prod = yaml.safe_load(job)["bridge"], load("deploy.yml")["jobs"]["prod"]
+    assert bridge["with"]["stack"] == "bridge" and bridge["with"]["aws"] is True
+    assert {k: v for k, v in bridge.items() if k not in ("with", "needs")} == {
+        k: v for k, v in prod.items() if k not in ("with", "needs")} and bridge["with"].keys() == prod["with"].keys()
+    (tmp_path / ".git").mkdir()
+    workflows = tmp_path / ".github" / "workflows"
+    shutil.copytree(PROJECT / ".github" / "workflows", workflows)
+    prod_entry = "          - stack: prod"
+    for name in ("preview.yml", "drift.yml"):
+        text = (workflows / name).read_text()
+        at = text.index("\n", text.index("aws: true", text.index(prod_entry))) + 1
+        (workflows / name).write_text(text[:at] + matrix + text[at:])
+        assert [e["stack"] for e in next(iter(yaml.safe_load((workflows / name).read_text())["jobs"].values()))[
+            "strategy"]["matrix"]["include"]] == ["staging", "prod", "bridge"]
+    deploy = (workflows / "deploy.yml").read_text().replace('"Pulumi.prod.yaml"\n', '"Pulumi.prod.yaml"\n      - "Pulumi.bridge.yaml"\n')
+    (workflows / "deploy.yml").write_text(deploy.rstrip("\n") + "\n\n" + job)
+    assert yaml.safe_load((workflows / "deploy.yml").read_text())["jobs"]["bridge"]["needs"] == "staging"
+    done = run_actionlint(*sorted(workflows.glob("*.yml")))
+    assert done.returncode == 0, f"the bridge page's CI snippet breaks the workflows:\n{done.stdout}{done.stderr}"
+
+
 def test_aws_credentials_only_by_oidc():
     for name in ("preview.yml", "pulumi-up.yml", "drift.yml"):
         workflow = load(name)

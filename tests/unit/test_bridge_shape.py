@@ -192,6 +192,16 @@ def test_the_outputs_name_each_database_topic_and_the_bridge_containers_settings
     assert json.dumps(exports).count("ADMIN") == 0
 
 
+def test_on_an_mtls_stack_the_bridge_is_told_the_subject_its_certificate_must_carry(monitor):
+    raw = merged(BRIDGE, {"cluster": {"securityProtocol": "SSL", "saslMechanism": DELETE, "caCert": "/etc/kafka/ca.pem",
+                                      "clientCert": "/etc/kafka/admin.pem", "clientKey": "/etc/kafka/admin.key"},
+                          "saslJaasConfig": DELETE, "access": {"bridge": {"principals": ["User:CN=bridge,O=acme"]}}})
+    env = run_program(raw).values["bridgeEnvironment"]
+    assert env["KAFKA_SSL_CERTIFICATE_SUBJECT"] == "CN=bridge,O=acme" and env["KAFKA_SECURITY_PROTOCOL"] == "SSL"
+    assert env["KAFKA_SSL_CA_LOCATION"] == "/etc/kafka/ca.pem" and "KAFKA_SASL_USERNAME" not in env
+    assert "admin" not in json.dumps(env)  # the admin's own certificate is Pulumi's, never the bridge's
+
+
 def test_a_bridge_only_stack_on_too_few_brokers_is_refused_naming_the_bridges_own_setting():
     raw = merged(BRIDGE, {"shapes": ["bridge"], "topics": {"replicationFactor": 1}, "bridge": {"replicationFactor": 3},
                           "access": {k: DELETE for k in (
