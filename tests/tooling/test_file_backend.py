@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tools.toolchain import projectenv
-from tools.toolchain import pulumi as wrapper
 
 WRAPPER = str(projectenv.PROJECT / "tools" / "pulumi")
 STACK = "sidecar-probe"
@@ -61,8 +60,16 @@ def test_whole_sidecars_are_left_alone(backend):
     env, state = backend
     before = sidecar(state).read_bytes()
     assert json.loads(before)  # a whole one, as the engine wrote it
-    assert wrapper.mend_sidecars(env) == []
+    assert projectenv.mend_file_backend(env) == []
     assert sidecar(state).read_bytes() == before
+
+
+def test_every_tool_that_takes_the_projects_environment_mends_them(backend, capsys):
+    env, state = backend
+    sidecar(state).write_bytes(b"")
+    projectenv.engine_env(env)  # as drift, verify, livecheck, adopt and the wrapper each take it
+    assert not list(state.glob(f".pulumi/stacks/*/{STACK}.json.attrs"))
+    assert "a killed run left in the state backend" in capsys.readouterr().err
 
 
 def test_the_projects_own_file_backends_write_no_sidecars(tmp_path, engine_env):

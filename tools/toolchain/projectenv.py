@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -82,6 +83,32 @@ def login_url(env: dict[str, str] | None = None) -> str:
         return ""
 
 
+def mend_file_backend(env: dict[str, str]) -> list[Path]:
+    """Remove the file backend's metadata sidecars that are not whole JSON, saying so; the ones removed.
+
+    gocloud's fileblob writes a sidecar in place, so a run killed at that instant leaves it empty and every
+    command on the stack fails with `failed to load checkpoint: EOF`. It holds only a content type and a
+    checksum nobody reads (a missing one reads as defaults); the checkpoint beside it is whole, as blobs are
+    renamed into place. The project's own file backends write none (FILE_BACKEND_OPTIONS): this mends a
+    backend the user chose, or one written before. A run writing a sidecar at this instant loses only that."""
+    directory = file_backend_dir(login_url(env))
+    if directory is None:
+        return []
+    directory = directory if directory.is_absolute() else PROJECT / directory  # pulumi runs in PROJECT
+    mended = []
+    for sidecar in (directory / ".pulumi").rglob("*.attrs"):
+        try:
+            json.loads(sidecar.read_bytes())
+        except ValueError:  # empty or cut short
+            sidecar.unlink(missing_ok=True)
+            mended.append(sidecar)
+            print(f"removed {sidecar}: an empty metadata file a killed run left in the state backend "
+                  "(the checkpoint beside it is whole)", file=sys.stderr)
+        except OSError:
+            pass
+    return mended
+
+
 def _logged_in_elsewhere() -> bool:
     """True when the user ran `pulumi login` to some backend: we then leave the choice to them."""
     return bool(login_url({k: v for k, v in os.environ.items() if k != "PULUMI_BACKEND_URL"}))
@@ -92,7 +119,8 @@ def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
 
     Never downloads at `pulumi up` time (plugins come from bootstrap), never checks
     for updates, and uses the local file backend unless the user chose another one
-    with PULUMI_BACKEND_URL or `pulumi login`.
+    with PULUMI_BACKEND_URL or `pulumi login`. A file backend's sidecars that a killed
+    run left unreadable are mended first (mend_file_backend), so every tool reads state.
     """
     env = dict(os.environ if base is None else base)
     bin_dir = engine_bin_dir()
@@ -107,6 +135,7 @@ def engine_env(base: dict[str, str] | None = None) -> dict[str, str]:
         # unless the user gives one. Real backends bring their own secrets provider.
         if "PULUMI_CONFIG_PASSPHRASE_FILE" not in env:
             env.setdefault("PULUMI_CONFIG_PASSPHRASE", "")
+    mend_file_backend(env)
     return env
 
 

@@ -9,18 +9,12 @@ instead of failing with the login recorded at the last `up`. The program is told
 what the settings ask (a refusal that says "run pulumi refresh" must not refuse that refresh).
 
 On a file backend, a metadata sidecar (`<blob>.attrs`) that a killed run left empty or cut short is removed
-first, with a line saying so: gocloud's fileblob writes it in place, and an empty one makes every command on
-the stack fail with `failed to load checkpoint: EOF`. The sidecar holds only a content type and a checksum
-nobody reads (a missing one reads as defaults); the checkpoint beside it is whole, as blobs are renamed into
-place. The project's own file backends no longer write sidecars (projectenv.FILE_BACKEND_OPTIONS); this mends
-a backend you chose yourself, or one written before."""
+first, with a line saying so (projectenv.mend_file_backend, as for every tool that runs pulumi)."""
 
-import json
 import os
 import sys
-from pathlib import Path
 
-from tools.toolchain.projectenv import PROJECT, engine_env, file_backend_dir, login_url
+from tools.toolchain.projectenv import PROJECT, engine_env
 
 OPERATION_ENV = "EVIDENTSOURCE_KAFKA_OPERATION"  # read by components/safety/check.py
 RUNS_PROGRAM = ("refresh", "destroy")
@@ -46,29 +40,8 @@ def arguments(argv: list[str]) -> tuple[list[str], str | None]:
     return [*argv[:at], "--run-program", *argv[at:]], command
 
 
-def mend_sidecars(env: dict[str, str]) -> list[Path]:
-    """Remove the file backend's metadata sidecars that are not whole JSON; the ones removed."""
-    directory = file_backend_dir(login_url(env))
-    if directory is None:
-        return []
-    directory = directory if directory.is_absolute() else PROJECT / directory  # pulumi runs in PROJECT
-    mended = []
-    for sidecar in (directory / ".pulumi").rglob("*.attrs"):
-        try:
-            json.loads(sidecar.read_bytes())
-        except ValueError:  # empty or cut short (a run writing one this instant would only lose its defaults)
-            sidecar.unlink(missing_ok=True)
-            mended.append(sidecar)
-        except OSError:
-            pass
-    return mended
-
-
 if __name__ == "__main__":
-    env = engine_env()
-    for path in mend_sidecars(env):
-        print(f"tools/pulumi: removed {path}: an empty metadata file a killed run left in the state backend "
-              "(the checkpoint beside it is whole)", file=sys.stderr)
+    env = engine_env()  # mends the file backend's sidecars a killed run left unreadable (see above)
     args, operation = arguments(sys.argv[1:])
     if operation:
         env[OPERATION_ENV] = operation
