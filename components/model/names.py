@@ -65,7 +65,8 @@ OUTPUTS = {
     IAM_POLICY_ARNS: "MSK IAM stacks: role -> the ARN of its IAM policy",
     BRIDGE_TOPICS: "the bridge shape: database -> its topic's name on the cluster",
     BRIDGE_ENVIRONMENT: "the bridge shape: the bridge container's producer settings as environment variables "
-                        "(the password stays in the bridge principal's own secret)",
+                        "(the password stays in the bridge principal's own secret; on an mTLS stack, "
+                        "`KAFKA_SSL_CERTIFICATE_SUBJECT` is the subject the bridge's own client certificate must carry)",
 }
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,@-]")
